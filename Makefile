@@ -1,0 +1,53 @@
+# Set-up on a fresh machine, then the workflow (`make run`) or the tests (`make test`).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+# Re-install when the pins change.
+INSTALLED := $(VENV)/.installed
+# Programs the workflow runs; each comes in the Debian package of the same name.
+# (ffmpeg: torchaudio 2.11 decodes audio through it when F5-TTS loads the dataset.)
+SYSTEM_TOOLS := sox ffmpeg
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run test dryrun rulegraph system-deps install clean
+
+run: install
+	snakemake --cores all
+
+test: install
+	pytest
+	snakemake --lint
+	snakefmt --check .
+
+dryrun: install
+	snakemake -n
+
+# The picture in the README.
+rulegraph: install
+	snakemake --rulegraph | dot -Tsvg > resources/rulegraph.svg
+
+install: system-deps $(INSTALLED)
+
+system-deps:
+	@missing=""; \
+	for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian packages for:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $$missing >/dev/null || exit 1; \
+	else \
+		echo "f5flow needs these programs on PATH:$$missing" >&2; \
+		echo "install them (Debian/Ubuntu: sudo apt-get install$$missing) and re-run make" >&2; \
+		exit 1; \
+	fi
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf data work logs .snakemake

@@ -1,0 +1,33 @@
+rule resample_unit:
+    """Stages 0-1 for one job unit: sox each recording to 24 kHz mono PCM16, check each transcript."""
+    input:
+        unit_input_files,
+    output:
+        records=f"{WORK}/records/{{unit}}.jsonl",
+        wavs=directory(f"{WORK}/resampled/{{unit}}"),
+    log:
+        f"{LOGS}/resample_unit/{{unit}}.log",
+    benchmark:
+        f"{BENCHMARKS}/resample_unit/{{unit}}.tsv"
+    conda:
+        "../envs/preprocess.yaml"
+    params:
+        input_dir=INPUT_DIR,
+        entries=unit_entries,
+        lowercase=lookup(dpath="text/lowercase", within=config),
+    script:
+        "../scripts/resample_unit.py"
+
+
+rule publish_wavs:
+    """Stage 0 aggregate: the units' wavs hard-linked into data/{dataset}/wavs."""
+    input:
+        wavs=all_units(rules.resample_unit.output.wavs),
+    output:
+        wavs=directory(f"{DATA}/wavs"),
+    log:
+        f"{LOGS}/publish_wavs.log",
+    conda:
+        "../envs/preprocess.yaml"
+    script:
+        "../scripts/publish_wavs.py"

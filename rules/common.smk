@@ -1,0 +1,52 @@
+import os
+import sys
+
+from snakemake.utils import validate
+
+# The workflow's logic lives in src/f5flow; put it on the path even when Snakemake runs from an
+# environment where f5flow is not installed.
+sys.path.insert(0, os.path.join(workflow.basedir, "src"))
+
+from f5flow import inputs, vocab  # noqa: E402
+
+validate(config, schema="../config/schema.yaml")
+
+DATASET = config["dataset_name"]
+DATA = f"data/{DATASET}"
+WORK = f"work/{DATASET}"
+LOGS = f"logs/{DATASET}"
+BENCHMARKS = f"logs/{DATASET}/benchmark"
+
+# Absolute, so that no path handed to sox can read as an option or a `|pipe`.
+INPUT_DIR = os.path.abspath(config["input_dir"])
+try:
+    ENTRIES = inputs.discover(INPUT_DIR)
+except inputs.InputDirError as err:
+    raise WorkflowError(str(err))
+if not ENTRIES:
+    raise WorkflowError(f"config key input_dir: {INPUT_DIR} holds no files")
+UNITS = inputs.assign_units(ENTRIES, config["shard_size"])
+
+try:
+    PRETRAINED_VOCAB = vocab.resolve(config["pretrained_vocab"])
+except vocab.VocabError as err:
+    raise WorkflowError(str(err))
+
+
+wildcard_constraints:
+    unit=r"[fs][0-9a-f]+(of[0-9]+)?",
+
+
+def unit_input_files(wildcards):
+    """The wav and txt files one job unit reads (its entries' files)."""
+    return [
+        os.path.join(INPUT_DIR, name) for entry in UNITS[wildcards.unit] for name in entry.files()
+    ]
+
+
+def unit_entries(wildcards):
+    return [entry.to_dict() for entry in UNITS[wildcards.unit]]
+
+
+def all_units(pattern):
+    return expand(pattern, unit=UNITS)

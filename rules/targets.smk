@@ -1,0 +1,22 @@
+# One target per stage, so that `snakemake metadata` stops after stage 1 like the recipe's
+# stop_stage. They only gather outputs and run on the submitting host.
+
+
+rule resample:
+    input:
+        rules.publish_wavs.output,
+    localrule: True
+
+
+rule metadata:
+    input:
+        rules.resample.input,
+        rules.build_metadata.output,
+    localrule: True
+
+
+rule vocab:
+    input:
+        rules.metadata.input,
+        rules.extend_vocab.output,
+    localrule: True

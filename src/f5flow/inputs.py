@@ -1,0 +1,151 @@
+"""Input discovery and job units.
+
+An input folder holds `NAME.wav` + `NAME.txt` pairs. Every file in it becomes part of exactly one
+`Entry`; entries are grouped into job units (one entry each, or a stable shard of entries) so that
+adding a recording changes one unit only. Discovery is a single `scandir`: it runs at every
+Snakemake start-up, also for 100k files, so it never opens or stats a file beyond the listing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import unicodedata
+from dataclasses import asdict, dataclass
+
+AUDIO_SUFFIX = ".wav"
+TRANSCRIPT_SUFFIX = ".txt"
+
+
+class InputDirError(Exception):
+    """The configured input folder cannot be used at all."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recording (stem) or one file that cannot be one.
+
+    `problem` is set when discovery alone decides the entry is rejected (its files are then not
+    processed and not declared as job inputs).
+    """
+
+    name: str
+    audio: str | None = None
+    transcript: str | None = None
+    problem: str | None = None
+    detail: str = ""
+
+    @property
+    def file(self) -> str:
+        """The input file a report names for this entry."""
+        return self.audio or self.transcript or self.name
+
+    def files(self) -> list[str]:
+        """Input files (relative to the input folder) a job reads for this entry."""
+        if self.problem:
+            return []
+        return [f for f in (self.audio, self.transcript) if f]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Entry:
+        return cls(**data)
+
+
+def unsafe_name_reason(name: str) -> str | None:
+    """Why a file name cannot travel through line-based files and tools, or None if it can."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    for ch in name:
+        if unicodedata.category(ch) in ("Cc", "Cs"):
+            return f"file name contains control character U+{ord(ch):04X}"
+    return None
+
+
+def discover(input_dir: str) -> list[Entry]:
+    """List `input_dir` (flat) into entries sorted by name."""
+    if not os.path.isdir(input_dir):
+        raise InputDirError(f"config key input_dir: {input_dir!r} is not a folder")
+    audio: dict[str, list[str]] = {}
+    transcripts: dict[str, list[str]] = {}
+    entries: list[Entry] = []
+    with os.scandir(input_dir) as it:
+        for dirent in it:
+            name = dirent.name
+            unsafe = unsafe_name_reason(name)
+            if unsafe:
+                # repr() keeps the report line-safe and shows the offending bytes.
+                entries.append(Entry(name=repr(name)[1:-1], problem="unsafe_name", detail=unsafe))
+                continue
+            if not dirent.is_file():
+                entries.append(
+                    Entry(name=name, problem="not_a_file", detail="input_dir must be flat")
+                )
+                continue
+            stem, suffix = os.path.splitext(name)
+            suffix = suffix.lower()
+            if suffix == AUDIO_SUFFIX and stem:
+                audio.setdefault(stem, []).append(name)
+            elif suffix == TRANSCRIPT_SUFFIX and stem:
+                transcripts.setdefault(stem, []).append(name)
+            else:
+                entries.append(
+                    Entry(
+                        name=name,
+                        problem="unsupported_file",
+                        detail="expected NAME.wav and NAME.txt pairs",
+                    )
+                )
+    for stem in audio.keys() | transcripts.keys():
+        wavs = sorted(audio.get(stem, []))
+        txts = sorted(transcripts.get(stem, []))
+        entries.append(
+            Entry(name=stem, audio=wavs[0] if wavs else None, transcript=txts[0] if txts else None)
+        )
+        # a.wav beside a.WAV would both become wavs/a.wav: keep the first, report the others.
+        for extra in wavs[1:] + txts[1:]:
+            kept = wavs[0] if extra in wavs else txts[0]
+            entries.append(
+                Entry(name=extra, problem="duplicate_name", detail=f"same name as {kept}")
+            )
+    entries.sort(key=lambda e: e.name)
+    return entries
+
+
+def _digest(name: str) -> bytes:
+    return hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+
+
+def unit_count(n_entries: int, shard_size: int) -> int:
+    """Number of hash buckets: the power of two at or above n_entries / shard_size.
+
+    A power of two keeps bucket membership fixed while files are added, until the count doubles.
+    """
+    needed = max(1, math.ceil(n_entries / shard_size))
+    return 1 << (needed - 1).bit_length()
+
+
+def unit_id(name: str, shard_size: int, n_units: int) -> str:
+    """The job unit of an entry: its own (shard_size 1) or a hash bucket of names."""
+    digest = _digest(name)
+    if shard_size == 1:
+        return "f" + digest.hex()
+    bucket = int.from_bytes(digest, "big") % n_units
+    width = len(str(n_units - 1))
+    return f"s{bucket:0{width}d}of{n_units}"
+
+
+def assign_units(entries: list[Entry], shard_size: int) -> dict[str, list[Entry]]:
+    """Group entries into job units; keys sorted, members in name order."""
+    if shard_size < 1:
+        raise ValueError("shard_size must be >= 1")
+    n_units = unit_count(len(entries), shard_size)
+    units: dict[str, list[Entry]] = {}
+    for entry in entries:
+        units.setdefault(unit_id(entry.name, shard_size, n_units), []).append(entry)
+    return dict(sorted(units.items()))
