@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
 AUDIO_SUFFIX = ".wav"
 TRANSCRIPT_SUFFIX = ".txt"
+# What Snakemake reads as a wildcard in any path, with no way to escape it in an input path.
+SNAKEMAKE_WILDCARD = re.compile(r"\{\s*[.\w]+\s*(,[^{}]*)?\}")
 
 
 class InputDirError(Exception):
@@ -64,6 +67,8 @@ def unsafe_name_reason(name: str) -> str | None:
     for ch in name:
         if unicodedata.category(ch) in ("Cc", "Cs"):
             return f"file name contains control character U+{ord(ch):04X}"
+    if SNAKEMAKE_WILDCARD.search(name):
+        return "Snakemake reads {...} in a path as a wildcard: rename the file"
     return None
 
 

@@ -1,0 +1,86 @@
+"""Shared helpers: real audio files, real Snakemake runs on temporary copies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "resources" / "demo"
+
+
+def write_wav(path, seconds=2.0, rate=22050, channels=1, subtype="PCM_16"):
+    """A chirp-like tone (not silence, so resampling has something to preserve)."""
+    t = np.arange(int(round(seconds * rate))) / rate
+    wave = 0.3 * np.sin(2 * np.pi * (220 + 200 * t) * t)
+    data = np.stack([wave] * channels, axis=1) if channels > 1 else wave
+    soundfile.write(str(path), data, rate, subtype=subtype)
+
+
+def tree_digest(folder) -> dict[str, str]:
+    """File name -> sha256 of its bytes, for everything under `folder` (names kept as bytes)."""
+    folder = os.fsencode(folder)
+    digest = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            rel = os.fsdecode(os.path.relpath(path, folder))
+            if os.path.isdir(path):
+                digest[rel] = "<dir>"
+            else:
+                with open(path, "rb") as f:
+                    digest[rel] = hashlib.sha256(f.read()).hexdigest()
+    return digest
+
+
+def snakemake(workdir, *args, check=True, **config) -> subprocess.CompletedProcess:
+    """Run the real workflow CLI in `workdir` with the repository's default config plus `config`."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(REPO / "config" / "config.yaml"),
+        "--cores",
+        "2",
+    ]
+    cmd += list(args)  # before --config, which takes every argument after it
+    if config:
+        cmd += ["--config"] + [f"{k}={v}" for k, v in config.items()]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
+    """(rule, unit wildcard or '') for every job a `snakemake -n` printed."""
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", "\n" + dry_run_output):
+        head = re.match(r"(?:local)?rule (\w+):", block.strip())
+        if head:
+            unit = re.search(r"wildcards: unit=(\S+)", block)
+            jobs.append((head.group(1), unit.group(1) if unit else ""))
+    return jobs
+
+
+@pytest.fixture
+def demo_copy(tmp_path):
+    """A private copy of the demo recordings (mtimes kept)."""
+    import shutil
+
+    target = tmp_path / "recordings"
+    shutil.copytree(DEMO, target)
+    return target

@@ -1,0 +1,92 @@
+import os
+
+import pytest
+
+from f5flow import inputs
+from f5flow.inputs import Entry
+
+
+def touch(folder, *names):
+    for name in names:
+        (folder / name).write_bytes(b"x")
+
+
+def by_name(entries):
+    return {e.name: e for e in entries}
+
+
+def test_pairs_orphans_and_strays(tmp_path):
+    touch(tmp_path, "a.wav", "a.txt", "b.wav", "c.txt", "notes.md", ".DS_Store")
+    (tmp_path / "sub").mkdir()
+    found = by_name(inputs.discover(str(tmp_path)))
+    assert found["a"] == Entry("a", audio="a.wav", transcript="a.txt")
+    assert found["b"] == Entry("b", audio="b.wav")
+    assert found["c"] == Entry("c", transcript="c.txt")
+    assert found["notes.md"].problem == "unsupported_file"
+    assert found[".DS_Store"].problem == "unsupported_file"
+    assert found["sub"].problem == "not_a_file"
+    assert sorted(found) == [".DS_Store", "a", "b", "c", "notes.md", "sub"]
+
+
+def test_upper_case_suffix_and_duplicates(tmp_path):
+    touch(tmp_path, "x.WAV", "x.wav", "x.txt", "y.WAV", "y.TXT")
+    found = by_name(inputs.discover(str(tmp_path)))
+    assert found["x"] == Entry("x", audio="x.WAV", transcript="x.txt")
+    assert found["x.wav"].problem == "duplicate_name"
+    assert "x.WAV" in found["x.wav"].detail
+    assert found["y"] == Entry("y", audio="y.WAV", transcript="y.TXT")
+
+
+def test_unsafe_names_are_entries_without_files(tmp_path):
+    touch(tmp_path, "line\nbreak.wav", ".wav", "{w}.wav", "{w,[a-z]+}.txt", "{not one}.wav")
+    bad = os.path.join(os.fsencode(tmp_path), b"latin1-\xe0.wav")
+    open(bad, "wb").close()
+    found = inputs.discover(str(tmp_path))
+    problems = {e.name: e.problem for e in found}
+    assert problems == {
+        "line\\nbreak.wav": "unsafe_name",
+        "latin1-\\udce0.wav": "unsafe_name",
+        ".wav": "unsupported_file",
+        "{w}.wav": "unsafe_name",
+        "{w,[a-z]+}.txt": "unsafe_name",
+        "{not one}": None,
+    }
+    assert all(e.files() == [] for e in found if e.problem)
+
+
+def test_missing_folder_names_the_key(tmp_path):
+    with pytest.raises(inputs.InputDirError, match="input_dir"):
+        inputs.discover(str(tmp_path / "nope"))
+
+
+def names(n):
+    return [Entry(f"clip_{i:05d}", audio=f"clip_{i:05d}.wav") for i in range(n)]
+
+
+def test_shard_size_one_gives_one_unit_per_entry():
+    units = inputs.assign_units(names(50), 1)
+    assert len(units) == 50 and all(len(m) == 1 for m in units.values())
+
+
+@pytest.mark.parametrize(("n", "size", "count"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (700, 100, 8)])
+def test_unit_count_is_power_of_two(n, size, count):
+    assert inputs.unit_count(n, size) == count
+
+
+def test_units_cover_every_entry_once_and_are_balanced():
+    entries = names(4000)
+    units = inputs.assign_units(entries, 250)
+    members = [e for m in units.values() for e in m]
+    assert sorted(members, key=lambda e: e.name) == entries
+    assert len(units) == 16
+    assert max(len(m) for m in units.values()) < 2 * 250
+
+
+@pytest.mark.parametrize("size", [1, 7, 100])
+def test_adding_an_entry_changes_only_its_unit(size):
+    before = inputs.assign_units(names(300), size)
+    new = Entry("zz_new", audio="zz_new.wav")
+    after = inputs.assign_units(names(300) + [new], size)
+    changed = {u for u in before.keys() | after.keys() if before.get(u) != after.get(u)}
+    n_units = inputs.unit_count(301, size)
+    assert changed == {inputs.unit_id("zz_new", size, n_units)}

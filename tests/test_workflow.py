@@ -1,0 +1,213 @@
+"""The real workflow (Snakemake CLI, real sox) on copies of the demo and on hostile file names."""
+
+from __future__ import annotations
+
+import csv
+import os
+import unicodedata
+
+import pytest
+import soundfile
+
+from f5flow import inputs, vocab
+
+from conftest import DEMO, planned_jobs, snakemake, tree_digest, write_wav
+
+pytestmark = pytest.mark.workflow
+
+PRETRAINED_VOCAB = vocab.resolve("pkg://f5_tts/infer/examples/vocab.txt")
+
+
+def read_rejected(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f, delimiter="\t"))
+    assert rows[0] == ["file", "reason", "detail"]
+    return {row[0]: row[1] for row in rows[1:]}
+
+
+def read_metadata(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f, delimiter="|"))
+    assert rows[0] == ["audio_file", "text"]
+    return dict(rows[1:])
+
+
+def check_outputs(workdir, input_dir, dataset):
+    """The acceptance checks every run must pass; returns (metadata, rejected)."""
+    data = workdir / "data" / dataset
+    metadata = read_metadata(data / "metadata.csv")
+    rejected = read_rejected(data / "rejected.tsv")
+
+    # every wav in wavs/ is 24 kHz mono PCM16 with its input's duration within 1 %
+    wavs = sorted(os.listdir(data / "wavs"))
+    assert wavs, "no wav published"
+    for name in wavs:
+        if name.startswith(".snakemake"):
+            continue
+        out = soundfile.info(str(data / "wavs" / name))
+        assert (out.samplerate, out.channels, out.subtype) == (24000, 1, "PCM_16"), name
+        src = next(f for f in os.listdir(input_dir) if f.lower() == name.lower())
+        original = soundfile.info(os.path.join(input_dir, src)).duration
+        assert abs(out.duration - original) <= 0.01 * original, name
+
+    # metadata rows point at published wavs; texts are NFC
+    for audio_file, text in metadata.items():
+        assert audio_file.startswith("wavs/") and audio_file[5:] in wavs
+        assert unicodedata.is_normalized("NFC", text)
+
+    # every input is in exactly one place
+    accepted = {a[len("wavs/") : -len(".wav")] for a in metadata}
+    for entry in inputs.discover(str(input_dir)):
+        in_metadata = entry.name in accepted and not entry.problem
+        assert in_metadata != (entry.file in rejected), entry
+    # (a pair's transcript travels with its wav: nothing else may be left unaccounted for)
+    reported = set(rejected) | {f"{n}.wav" for n in accepted}
+    for name in os.listdir(input_dir):
+        stem, ext = os.path.splitext(name)
+        assert name in reported or f"{stem}.wav" in reported or any(
+            r.startswith(repr(name)[1:-1]) for r in reported
+        ), name
+
+    # vocab.txt: the 2545 pretrained lines unchanged, then the missing characters
+    pretrained = open(PRETRAINED_VOCAB, "rb").read().split(b"\n")[:-1]
+    assert len(pretrained) == 2545
+    merged = (data / "vocab.txt").read_bytes().split(b"\n")
+    assert merged[-1] == b"" and merged[: len(pretrained)] == pretrained
+    characters = set("".join(metadata.values()))
+    assert set(b.decode() for b in merged[:-1]) >= characters
+    assert (data / f"vocab_{dataset}.txt").read_text(encoding="utf-8") == "".join(
+        c + "\n" for c in sorted(characters)
+    )
+    return metadata, rejected
+
+
+def test_demo_end_to_end(tmp_path, demo_copy):
+    before = tree_digest(demo_copy)
+    snakemake(tmp_path, input_dir=demo_copy, dataset_name="demo")
+    metadata, rejected = check_outputs(tmp_path, demo_copy, "demo")
+    assert tree_digest(demo_copy) == before
+
+    expected = sorted(n[:-4] for n in os.listdir(DEMO) if n.endswith(".wav") and not n.startswith("reject_"))
+    assert sorted(a[5:-4] for a in metadata) == expected
+    assert rejected == {
+        "reject_no_transcript.wav": "missing_transcript",
+        "reject_too_few_words.wav": "too_few_words",
+        "reject_too_long.wav": "too_long",
+        "reject_too_short.wav": "too_short",
+    }
+    # NFD / BOM / CRLF transcripts of the demo came out as the plain NFC lower-case sentence
+    assert metadata["wavs/vi_002.wav"] == "tiếng việt có sáu thanh điệu khác nhau."
+    summary = (tmp_path / "data" / "demo" / "vocab_extension.json").read_text(encoding="utf-8")
+    assert '"missing_count": 19' in summary
+
+
+HOSTILE = [
+    "with space",
+    "it's",
+    'say "hi"',
+    "$HOME",
+    "semi;colon",
+    "(paren)",
+    "tiếng việt",
+    "-n",
+    "|pipe",
+    "{brace",
+    "brace}",
+    "{not a wildcard}",
+    "star*",
+    "back`tick",
+    "amp&and",
+]
+
+
+@pytest.fixture
+def hostile_dir(tmp_path):
+    folder = tmp_path / "in put $(x)"
+    folder.mkdir()
+    for i, name in enumerate(HOSTILE):
+        write_wav(folder / f"{name}.wav", seconds=1.2 + 0.1 * i, rate=(16000, 44100, 48000)[i % 3], channels=1 + i % 2)
+        (folder / f"{name}.txt").write_text(f"Câu số {i} của bạn", encoding="utf-8")
+    write_wav(folder / "short.wav", seconds=0.5)
+    (folder / "short.txt").write_text("quá ngắn rồi đấy")
+    (folder / "broken.wav").write_bytes(b"not a wav at all")
+    (folder / "broken.txt").write_text("không đọc được âm thanh")
+    write_wav(folder / "latin1.wav")
+    (folder / "latin1.txt").write_bytes("xin chào các anh".encode("latin-1"))
+    write_wav(folder / "nfd.wav")
+    (folder / "nfd.txt").write_bytes(b"\xef\xbb\xbf" + unicodedata.normalize("NFD", "Mẹ Đi Chợ\r\n").encode())
+    (folder / "orphan.txt").write_text("không có âm thanh nào")
+    write_wav(folder / "dup.wav")
+    write_wav(folder / "dup.WAV")
+    (folder / "dup.txt").write_text("hai tệp cùng tên")
+    (folder / "notes.md").write_text("not data")
+    (folder / "line\nbreak.wav").write_bytes(b"x")
+    write_wav(folder / "{wildcard}.wav")
+    (folder / "{wildcard}.txt").write_text("tên giống ký tự đại diện")
+    (folder / "subdir").mkdir()
+    return folder
+
+
+def test_hostile_names_end_to_end(tmp_path, hostile_dir):
+    workdir = tmp_path / "work dir"
+    before = tree_digest(hostile_dir)
+    snakemake(workdir, input_dir=hostile_dir, dataset_name="hostile", shard_size=3)
+    metadata, rejected = check_outputs(workdir, hostile_dir, "hostile")
+    assert tree_digest(hostile_dir) == before
+
+    assert set(metadata) == {f"wavs/{n}.wav" for n in HOSTILE + ["nfd", "dup"]}
+    assert metadata["wavs/nfd.wav"] == "mẹ đi chợ"
+    assert rejected == {
+        "broken.wav": "unreadable_audio",
+        "dup.wav": "duplicate_name",
+        "latin1.wav": "invalid_utf8",
+        "line\\nbreak.wav": "unsafe_name",
+        "notes.md": "unsupported_file",
+        "orphan.txt": "missing_audio",
+        "short.wav": "too_short",
+        "subdir": "not_a_file",
+        "{wildcard}.txt": "unsafe_name",
+        "{wildcard}.wav": "unsafe_name",
+    }
+
+
+@pytest.mark.parametrize("shard_size", [1, 4])
+def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size):
+    snakemake(tmp_path, input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    up_to_date = snakemake(tmp_path, "-n", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    assert planned_jobs(up_to_date.stdout) == []
+
+    n_before = len(inputs.discover(str(demo_copy)))
+    assert inputs.unit_count(n_before, shard_size) == inputs.unit_count(n_before + 1, shard_size)
+    write_wav(demo_copy / "new_clip.wav", seconds=1.5)
+    (demo_copy / "new_clip.txt").write_text("một bản ghi mới", encoding="utf-8")
+
+    dry = snakemake(tmp_path, "-n", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    jobs = planned_jobs(dry.stdout)
+    unit = inputs.unit_id("new_clip", shard_size, inputs.unit_count(n_before + 1, shard_size))
+    print(f"shard_size={shard_size}: jobs after adding one recording: {jobs}")
+    assert sorted(jobs) == sorted(
+        [
+            ("resample_unit", unit),
+            ("publish_wavs", ""),
+            ("build_metadata", ""),
+            ("extend_vocab", ""),
+            ("all", ""),
+        ]
+    )
+
+
+def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
+    snakemake(tmp_path, "resample", input_dir=demo_copy, dataset_name="demo")
+    data = tmp_path / "data" / "demo"
+    assert (data / "wavs").is_dir() and not (data / "metadata.csv").exists()
+    snakemake(tmp_path, "metadata", input_dir=demo_copy, dataset_name="demo")
+    assert (data / "metadata.csv").exists() and not (data / "vocab.txt").exists()
+    snakemake(tmp_path, "vocab", input_dir=demo_copy, dataset_name="demo")
+    assert (data / "vocab.txt").exists()
+
+
+def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
+    proc = snakemake(tmp_path, "-n", check=False, input_dir=tmp_path / "missing", dataset_name="x")
+    assert proc.returncode != 0 and "input_dir" in proc.stdout + proc.stderr
+    proc = snakemake(tmp_path, "-n", check=False, input_dir=DEMO, dataset_name="x", shard_size=0)
+    assert proc.returncode != 0 and "shard_size" in proc.stdout + proc.stderr
