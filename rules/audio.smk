@@ -11,6 +11,9 @@ rule resample_unit:
         f"{BENCHMARKS}/resample_unit/{{unit}}.tsv"
     conda:
         "../envs/preprocess.yaml"
+    # sox runs in a pool of this many processes inside the unit, so one big unit still uses the
+    # cores; Snakemake lowers it to --cores where there are fewer.
+    threads: 2
     params:
         input_dir=INPUT_DIR,
         entries=unit_entries,

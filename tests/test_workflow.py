@@ -211,3 +211,11 @@ def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
     assert proc.returncode != 0 and "input_dir" in proc.stdout + proc.stderr
     proc = snakemake(tmp_path, "-n", check=False, input_dir=DEMO, dataset_name="x", shard_size=0)
     assert proc.returncode != 0 and "shard_size" in proc.stdout + proc.stderr
+
+
+def test_local_profile_dry_run(tmp_path):
+    proc = snakemake(
+        tmp_path, "-n", "--profile", str(DEMO.parent.parent / "profiles" / "local"),
+        input_dir=DEMO, dataset_name="demo",
+    )
+    assert ("resample_unit", "s0of1") in planned_jobs(proc.stdout)
