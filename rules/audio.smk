@@ -30,6 +30,8 @@ rule publish_wavs:
         wavs=directory(f"{DATA}/wavs"),
     log:
         f"{LOGS}/publish_wavs.log",
+    benchmark:
+        f"{BENCHMARKS}/publish_wavs.tsv"
     conda:
         "../envs/preprocess.yaml"
     script:

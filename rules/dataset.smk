@@ -16,6 +16,8 @@ rule build_metadata:
         characters=f"{DATA}/vocab_{DATASET}.txt",
     log:
         f"{LOGS}/build_metadata.log",
+    benchmark:
+        f"{BENCHMARKS}/build_metadata.tsv"
     conda:
         "../envs/preprocess.yaml"
     params:

@@ -89,7 +89,11 @@ def discover(input_dir: str) -> list[Entry]:
                 continue
             if not dirent.is_file():
                 entries.append(
-                    Entry(name=name, problem="not_a_file", detail="input_dir must be flat")
+                    Entry(
+                        name=name,
+                        problem="not_a_file",
+                        detail="a folder or broken link: input_dir is read flat",
+                    )
                 )
                 continue
             stem, suffix = os.path.splitext(name)
