@@ -7,7 +7,7 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import inputs, vocab  # noqa: E402
+from f5flow import checkpoint, hub, inputs, model, vocab  # noqa: E402
 
 validate(config, schema="../config/schema.yaml")
 
@@ -16,6 +16,7 @@ DATA = f"data/{DATASET}"
 WORK = f"work/{DATASET}"
 LOGS = f"logs/{DATASET}"
 BENCHMARKS = f"logs/{DATASET}/benchmark"
+CKPTS = f"ckpts/{DATASET}"
 
 # Absolute, so that no path handed to sox can read as an option or a `|pipe`.
 INPUT_DIR = os.path.abspath(config["input_dir"])
@@ -29,8 +30,15 @@ UNITS = inputs.assign_units(ENTRIES, config["shard_size"])
 
 try:
     PRETRAINED_VOCAB = vocab.resolve(config["pretrained_vocab"])
-except vocab.VocabError as err:
+    BACKBONE, ARCH = model.architecture(
+        config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]
+    )
+except (vocab.VocabError, ValueError) as err:
     raise WorkflowError(str(err))
+
+PRETRAINED_CHECKPOINT = config["pretrained_checkpoint"]
+# The fine-tune's starting point, named as upstream names it (pretrained_<file name>).
+EXTENDED_CHECKPOINT = f"{CKPTS}/{checkpoint.pretrained_name(PRETRAINED_CHECKPOINT)}"
 
 
 wildcard_constraints:
@@ -50,3 +58,8 @@ def unit_entries(wildcards):
 
 def all_units(pattern):
     return expand(pattern, unit=UNITS)
+
+
+def pretrained_checkpoint_file(wildcards):
+    """A local checkpoint is an input; an hf:// one is fetched by the job into the HF cache."""
+    return [] if hub.is_hub(PRETRAINED_CHECKPOINT) else [PRETRAINED_CHECKPOINT]

@@ -20,3 +20,26 @@ rule vocab:
         rules.metadata.input,
         rules.extend_vocab.output,
     localrule: True
+
+
+rule extend:
+    input:
+        rules.vocab.input,
+        rules.extend_checkpoint.output,
+    localrule: True
+
+
+rule features:
+    input:
+        rules.vocab.input,
+        rules.build_features.output,
+    localrule: True
+
+
+rule finetune:
+    input:
+        rules.extend.input,
+        rules.features.input,
+        rules.finetune_model.output.done,
+        rules.model_card.output,
+    localrule: True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -16,3 +17,13 @@ def to_file(path: str) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         force=True,
     )
+
+
+@contextlib.contextmanager
+def failing_cleanly(*errors: type[BaseException]):
+    """Turn the expected errors into one clear log line and a failed job, not a stack trace."""
+    try:
+        yield
+    except errors as err:
+        logging.getLogger("f5flow").error("%s", err)
+        sys.exit(1)

@@ -1,0 +1,18 @@
+rule build_features:
+    """Stage 4: raw.arrow + duration.json, from metadata.csv and the stage 0-1 records."""
+    input:
+        metadata=rules.build_metadata.output.metadata,
+        records=all_units(rules.resample_unit.output.records),
+        vocab=rules.extend_vocab.output.vocab,
+        wavs=rules.publish_wavs.output.wavs,
+    output:
+        arrow=f"{DATA}/raw.arrow",
+        durations=f"{DATA}/duration.json",
+    log:
+        f"{LOGS}/build_features.log",
+    benchmark:
+        f"{BENCHMARKS}/build_features.tsv"
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/build_features.py"

@@ -1,0 +1,39 @@
+"""Stage 5: the fine-tune through accelerate; resumes from model_last.pt when there is one."""
+
+import json
+import os
+import sys
+
+from f5flow import finetune, launch, logs
+
+logs.to_file(snakemake.log[0])
+params = snakemake.params.train
+checkpoint_dir = os.path.abspath(os.path.dirname(snakemake.input.checkpoint))
+settings = {
+    "dataset_name": snakemake.params.dataset_name,
+    "dataset_dir": os.path.abspath(os.path.dirname(snakemake.input.arrow)),
+    "vocab": os.path.abspath(snakemake.input.vocab),
+    "checkpoint_dir": checkpoint_dir,
+    "backbone": snakemake.params.backbone,
+    "arch": snakemake.params.arch,
+    "num_workers": params["num_workers"],
+    "train": params,
+}
+status = launch.run(
+    settings,
+    snakemake.output.settings,
+    gpus=snakemake.resources.gpu,
+    mixed_precision=params["mixed_precision"],
+    log=sys.stderr,
+)
+if status != 0:
+    sys.exit(f"training failed (exit {status}): see {snakemake.log[0]}")
+loss = finetune.losses(checkpoint_dir, params["exp_name"])
+summary = {
+    "update": finetune.saved_update(os.path.join(checkpoint_dir, "model_last.pt")),
+    "checkpoint": os.path.join(checkpoint_dir, "model_last.pt"),
+    "loss": [{"update": u, "loss": v} for u, v in loss],
+}
+with open(snakemake.output.done, "w", encoding="utf-8") as f:
+    json.dump(summary, f, indent=2)
+    f.write("\n")
