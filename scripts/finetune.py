@@ -28,11 +28,10 @@ status = launch.run(
 )
 if status != 0:
     sys.exit(f"training failed (exit {status}): see {snakemake.log[0]}")
-loss = finetune.losses(checkpoint_dir, params["exp_name"])
 summary = {
     "update": finetune.saved_update(os.path.join(checkpoint_dir, "model_last.pt")),
     "checkpoint": os.path.join(checkpoint_dir, "model_last.pt"),
-    "loss": [{"update": u, "loss": v} for u, v in loss],
+    "loss": finetune.loss_summary(finetune.losses(checkpoint_dir, params["exp_name"])),
 }
 with open(snakemake.output.done, "w", encoding="utf-8") as f:
     json.dump(summary, f, indent=2)

@@ -41,7 +41,7 @@ def tree_digest(folder) -> dict[str, str]:
     return digest
 
 
-def snakemake(workdir, *args, check=True, **config) -> subprocess.CompletedProcess:
+def snakemake(workdir, *args, check=True, env=None, **config) -> subprocess.CompletedProcess:
     """Run the real workflow CLI in `workdir` with the repository's default config plus `config`."""
     cmd = [
         sys.executable,
@@ -59,7 +59,7 @@ def snakemake(workdir, *args, check=True, **config) -> subprocess.CompletedProce
     cmd += list(args)  # before --config, which takes every argument after it
     if config:
         cmd += ["--config"] + [f"{k}={v}" for k, v in config.items()]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc

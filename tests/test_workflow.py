@@ -83,7 +83,7 @@ def check_outputs(workdir, input_dir, dataset):
 
 def test_demo_end_to_end(tmp_path, demo_copy):
     before = tree_digest(demo_copy)
-    snakemake(tmp_path, input_dir=demo_copy, dataset_name="demo")
+    snakemake(tmp_path, "vocab", input_dir=demo_copy, dataset_name="demo")
     metadata, rejected = check_outputs(tmp_path, demo_copy, "demo")
     assert tree_digest(demo_copy) == before
 
@@ -150,7 +150,7 @@ def hostile_dir(tmp_path):
 def test_hostile_names_end_to_end(tmp_path, hostile_dir):
     workdir = tmp_path / "work dir"
     before = tree_digest(hostile_dir)
-    snakemake(workdir, input_dir=hostile_dir, dataset_name="hostile", shard_size=3)
+    snakemake(workdir, "vocab", input_dir=hostile_dir, dataset_name="hostile", shard_size=3)
     metadata, rejected = check_outputs(workdir, hostile_dir, "hostile")
     assert tree_digest(hostile_dir) == before
 
@@ -172,8 +172,9 @@ def test_hostile_names_end_to_end(tmp_path, hostile_dir):
 
 @pytest.mark.parametrize("shard_size", [1, 4])
 def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size):
-    snakemake(tmp_path, input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
-    up_to_date = snakemake(tmp_path, "-n", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    # stages 0-2: the ones made of job units (later stages are single jobs over the whole set)
+    snakemake(tmp_path, "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    up_to_date = snakemake(tmp_path, "-n", "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
     assert planned_jobs(up_to_date.stdout) == []
 
     n_before = len(inputs.discover(str(demo_copy)))
@@ -181,7 +182,7 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
     write_wav(demo_copy / "new_clip.wav", seconds=1.5)
     (demo_copy / "new_clip.txt").write_text("một bản ghi mới", encoding="utf-8")
 
-    dry = snakemake(tmp_path, "-n", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    dry = snakemake(tmp_path, "-n", "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
     jobs = planned_jobs(dry.stdout)
     unit = inputs.unit_id("new_clip", shard_size, inputs.unit_count(n_before + 1, shard_size))
     print(f"shard_size={shard_size}: jobs after adding one recording: {jobs}")
@@ -191,7 +192,7 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
             ("publish_wavs", ""),
             ("build_metadata", ""),
             ("extend_vocab", ""),
-            ("all", ""),
+            ("vocab", ""),
         ]
     )
 

@@ -13,13 +13,16 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
 EMBED_KEY = "ema_model.transformer.text_embed.text_embed.weight"
 EMA_KEY = "ema_model_state_dict"
+# torch is imported where it is used: this module is imported when Snakemake parses the workflow.
 # Where f5flow records which vocab a checkpoint was extended for (safetensors metadata, or a
 # top-level key of a .pt; upstream loaders read neither).
 META_KEY = "f5flow"
@@ -64,6 +67,8 @@ def load(path: str) -> Checkpoint:
             meta = json.loads((f.metadata() or {}).get(META_KEY, "{}"))
         ckpt = Checkpoint(load_file(path, device="cpu"), fmt, meta)
     else:
+        import torch
+
         data = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(data, dict):
             raise CheckpointError(f"{path}: not a checkpoint dict")
@@ -89,12 +94,16 @@ def save(path: str, ckpt: Checkpoint) -> None:
         tensors = {k: v.contiguous() for k, v in ckpt.ema.items()}
         save_file(tensors, tmp, metadata={META_KEY: json.dumps(ckpt.meta, sort_keys=True)})
     else:
+        import torch
+
         torch.save({EMA_KEY: ckpt.ema, META_KEY: ckpt.meta}, tmp)
     os.replace(tmp, path)
 
 
 def new_rows(existing: torch.Tensor, count: int, init: str = "randn") -> torch.Tensor:
     """Rows for new characters: N(0, 1) after seed 666 as the recipe does, or the mean row."""
+    import torch
+
     if init == "randn":
         torch.manual_seed(SEED)
         rows = torch.randn(count, existing.shape[1])
@@ -139,6 +148,8 @@ def extend(
     count = vocab_lines - pretrained_lines
     if count < 0:
         raise CheckpointError("vocab.txt is shorter than the pretrained vocab")
+    import torch
+
     ema = dict(ckpt.ema)
     old = ema[EMBED_KEY]
     ema[EMBED_KEY] = torch.cat([old, new_rows(old, count, init)]) if count else old.clone()
@@ -164,6 +175,7 @@ def build_tiny(path: str, vocab_lines: int, backbone: str, arch: dict, seed: int
 
     It stands in for the downloaded pretrained model in the offline demo and the tests.
     """
+    import torch
     from ema_pytorch import EMA
 
     from .model import build_model

@@ -188,6 +188,19 @@ def losses(checkpoint_dir: str, exp_name: str) -> list[tuple[int, float]]:
     return sorted(by_update.items())
 
 
+def loss_summary(pairs: list[tuple[int, float]], window: int = 10) -> dict:
+    """Mean loss over the first and the last `window` logged updates (the log itself stays in runs/)."""
+    values = [v for _, v in pairs]
+    if not values:
+        return {"logged_updates": 0}
+    return {
+        "logged_updates": len(values),
+        "first_updates_mean": sum(values[:window]) / len(values[:window]),
+        "last_updates_mean": sum(values[-window:]) / len(values[-window:]),
+        "window": window,
+    }
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with open(argv[0], encoding="utf-8") as f:

@@ -1,0 +1,110 @@
+"""raw.arrow + duration.json as upstream's loader reads them."""
+
+import json
+
+import pytest
+
+from f5flow import dataset, features, hub, launch
+from f5flow.finetune import FinetuneError, check_schedule
+
+from conftest import write_wav
+
+
+def make_dataset(tmp_path, texts):
+    (tmp_path / "wavs").mkdir()
+    result = dataset.Dataset(accepted=[], rejected=[])
+    records = []
+    for i, text in enumerate(texts):
+        name = f"clip {i}"
+        write_wav(tmp_path / "wavs" / f"{name}.wav", seconds=1.0 + i, rate=24000)
+        result.accepted.append((name, text))
+        records.append({"name": name, "duration": 1.0 + i})
+    dataset.write_metadata(str(tmp_path / "metadata.csv"), result)
+    return records
+
+
+def test_features_load_with_upstream_custom_dataset(tmp_path):
+    from datasets import Dataset
+    from f5_tts.model.dataset import CustomDataset
+
+    from f5flow.model import MEL_SPEC
+
+    texts = ["trường học", "xin chào các bạn", "ỹ ẩ"]
+    records = make_dataset(tmp_path, texts)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(c + "\n" for c in sorted(set("".join(texts)))), encoding="utf-8")
+    arrow, durations = tmp_path / "raw.arrow", tmp_path / "duration.json"
+    n = features.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
+    assert n == 3
+
+    rows = Dataset.from_file(str(arrow))
+    assert set(rows.column_names) == {"audio_path", "text", "duration"}
+    assert rows[0]["audio_path"] == str(tmp_path / "wavs" / "clip 0.wav")
+    assert rows[0]["text"] == list("trường học")  # no space injected inside the word
+    assert json.loads(durations.read_text())["duration"] == [1.0, 2.0, 3.0]
+
+    loaded = CustomDataset(rows, durations=json.loads(durations.read_text())["duration"], **MEL_SPEC)
+    for i in range(len(rows)):
+        item = loaded[i]
+        frames = round((1.0 + i) * 24000 / 256)
+        assert item["mel_spec"].shape[0] == 100 and abs(item["mel_spec"].shape[1] - frames) <= 1
+        assert item["text"] == list(texts[i])
+
+
+def test_character_missing_from_vocab_names_file_line_and_fix(tmp_path):
+    records = make_dataset(tmp_path, ["xin chào", "bạn ỹ"])
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(c + "\n" for c in sorted(set("xin chào bạn"))), encoding="utf-8")
+    with pytest.raises(features.FeaturesError) as err:
+        features.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(tmp_path / "a"), str(tmp_path / "d"))
+    message = str(err.value)
+    assert "metadata.csv line 3" in message and "U+1EF9" in message and "snakemake vocab" in message
+    assert not (tmp_path / "a").exists()
+
+
+def test_empty_metadata_is_refused(tmp_path):
+    make_dataset(tmp_path, [])
+    with pytest.raises(features.FeaturesError, match="no rows"):
+        features.build(str(tmp_path / "metadata.csv"), [], str(tmp_path / "v"), str(tmp_path / "a"), str(tmp_path / "d"))
+
+
+@pytest.mark.parametrize(
+    ("gpus", "expected"),
+    [(0, ["--cpu", "--num_processes", "1"]), (1, ["--num_processes", "1"]), (4, ["--num_processes", "4", "--multi_gpu"])],
+)
+def test_accelerate_command_follows_gpu_count(gpus, expected):
+    cmd = launch.accelerate_command(gpus, "bf16", "s.json")
+    assert cmd[-3:] == ["-m", "f5flow.finetune", "s.json"]
+    joined = " ".join(cmd)
+    assert " ".join(expected) in joined
+    assert ("--mixed_precision no" in joined) == (gpus == 0)
+    assert ("--multi_gpu" in cmd) == (gpus > 1)
+
+
+def test_schedule_guard():
+    check_schedule(total_updates=60, num_warmup_updates=2, num_processes=1)
+    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+        check_schedule(total_updates=60, num_warmup_updates=60, num_processes=1)  # upstream: ZeroDivisionError
+    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+        check_schedule(total_updates=60, num_warmup_updates=20000, num_processes=1)
+    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+        check_schedule(total_updates=60, num_warmup_updates=30, num_processes=2)
+
+
+def test_hub_names():
+    assert hub.parse("hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors") == (
+        "SWivid/F5-TTS",
+        "F5TTS_v1_Base/model_1250000.safetensors",
+    )
+    with pytest.raises(hub.HubError):
+        hub.parse("hf://SWivid/F5-TTS")
+
+
+def test_hub_fetch_offline_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(hub.HubError, match="hf download SWivid/F5-TTS"):
+        hub.fetch("hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors")

@@ -1,0 +1,180 @@
+"""Stages 3-5 through the real workflow: extended checkpoint, features, CPU fine-tune, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from f5flow import checkpoint, finetune, vocab
+from f5flow.checkpoint import EMBED_KEY
+
+from conftest import REPO, planned_jobs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+PRETRAINED_VOCAB = vocab.resolve("pkg://f5_tts/infer/examples/vocab.txt")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """The whole default workflow on a copy of the demo, run once for the tests below."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("demo_run")
+    shutil.copytree(REPO / "resources" / "demo", root / "recordings")
+    snakemake(root, input_dir=root / "recordings", dataset_name="demo")
+    return root
+
+
+def test_extended_checkpoint_rows(demo_run):
+    tiny = checkpoint.load(str(demo_run / "work" / "tiny_model" / "model_tiny.safetensors"))
+    extended = checkpoint.load(str(demo_run / "ckpts" / "demo" / "pretrained_model_tiny.safetensors"))
+    lines = vocab.read_lines(str(demo_run / "data" / "demo" / "vocab.txt"))
+    old, new = tiny.ema[EMBED_KEY], extended.ema[EMBED_KEY]
+    assert old.shape[0] == 2545 + 1 and new.shape[0] == len(lines) + 1
+    assert torch.equal(new[: old.shape[0]], old)
+    torch.manual_seed(666)
+    assert torch.equal(new[old.shape[0] :], torch.randn(len(lines) - 2545, old.shape[1]))
+
+
+def test_upstream_custom_dataset_reads_every_row(demo_run):
+    from datasets import Dataset
+    from f5_tts.model.dataset import CustomDataset
+
+    from f5flow.model import MEL_SPEC
+
+    data = demo_run / "data" / "demo"
+    rows = Dataset.from_file(str(data / "raw.arrow"))
+    durations = json.loads((data / "duration.json").read_text())["duration"]
+    metadata = (data / "metadata.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == len(durations) == len(metadata) == 21
+    loaded = CustomDataset(rows, durations=durations, **MEL_SPEC)
+    for i in range(len(rows)):
+        mel = loaded[i]["mel_spec"]
+        assert mel.shape[0] == 100
+        assert abs(mel.shape[1] - durations[i] * 24000 / 256) <= 1
+        assert "".join(rows[i]["text"]) == metadata[i].split("|", 1)[1]
+
+
+def test_finetune_learns_and_inference_loads_it(demo_run):
+    ckpts = demo_run / "ckpts" / "demo"
+    done = json.loads((ckpts / "finetune_complete.json").read_text())
+    losses = [loss for _, loss in finetune.losses(str(ckpts), "F5flow_Tiny")]
+    print(f"updates {done['update']}, loss first 10 mean {sum(losses[:10]) / 10:.2f}, "
+          f"last 10 mean {sum(losses[-10:]) / 10:.2f}")
+    assert done["update"] >= 20 and len(losses) == done["update"]
+    assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10
+    assert done["loss"]["first_updates_mean"] == pytest.approx(sum(losses[:10]) / 10)
+
+    from f5_tts.infer.utils_infer import load_model
+    from f5_tts.model import DiT
+
+    card = json.loads((ckpts / "inference.json").read_text())
+    assert card["vocab_sha256"] == vocab.sha256(str(demo_run / "data" / "demo" / "vocab.txt"))
+    assert card["tokenisation"]["convert_char_to_pinyin"] is False
+    model = load_model(DiT, card["model"]["arch"], str(ckpts / "model_last.pt"),
+                       vocab_file=card["vocab_file"], device="cpu")
+    assert model.transformer.text_embed.text_embed.weight.shape[0] == card["vocab_lines"] + 1
+    assert model.vocab_char_map["ỹ"] == card["vocab_lines"] - 1
+
+
+def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
+    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+    snakemake(tmp_path, "features", "extend", **config)
+    log = tmp_path / "logs" / "demo" / "finetune.log"
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
+           str(tmp_path), "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2",
+           "finetune", "--config"] + [f"{k}={v}" for k, v in config.items()]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    saved = []
+    deadline = time.time() + 300
+    while time.time() < deadline and proc.poll() is None:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        saved = [int(n) for n in re.findall(r"Saved last checkpoint at update (\d+)", text)]
+        if saved and saved[-1] >= 15:
+            break
+        time.sleep(0.2)
+    # Ctrl-C in a terminal: SIGINT to the whole process group (Snakemake, accelerate, trainer).
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=60)
+    assert saved and saved[-1] < 60, f"training was not caught midway: saved {saved}"
+
+    snakemake(tmp_path, "finetune", "--rerun-incomplete", **config)
+    text = log.read_text(errors="replace")
+    resumed = re.search(r"resuming from model_last.pt at update (\d+)", text)
+    print(f"killed after update {saved[-1]}; re-run {resumed.group(0) if resumed else 'did not resume'}")
+    assert resumed and int(resumed.group(1)) >= 15
+    done = json.loads((tmp_path / "ckpts" / "demo" / "finetune_complete.json").read_text())
+    assert done["update"] == 60  # continued to the planned end, not 60 more
+    assert [u for u, _ in finetune.losses(str(tmp_path / "ckpts" / "demo"), "F5flow_Tiny")] == list(range(1, 61))
+
+
+def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_copy):
+    ckpt = tmp_path / "downloaded" / "model_1000.safetensors"
+    ckpt.parent.mkdir()
+    checkpoint.build_tiny(str(ckpt), 2545, "DiT", {"dim": 16, "depth": 1, "heads": 2, "text_dim": 8})
+    short_vocab = tmp_path / "other_vocab.txt"
+    vocab.write_lines(str(short_vocab), vocab.read_lines(PRETRAINED_VOCAB)[:2000])
+    proc = snakemake(tmp_path, "finetune", "--show-failed-logs", check=False, input_dir=demo_copy,
+                     dataset_name="demo", pretrained_checkpoint=ckpt, pretrained_vocab=short_vocab)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "2546 rows but the pretrained vocab has 2000 lines" in output
+    assert "set pretrained_vocab to the vocab this checkpoint was trained with" in output
+    assert "Traceback" not in (tmp_path / "logs" / "demo" / "extend_checkpoint.log").read_text()
+    assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
+
+
+def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_copy):
+    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+    snakemake(tmp_path, "vocab", **config)
+    metadata = tmp_path / "data" / "demo" / "metadata.csv"
+    with open(metadata, "a", encoding="utf-8") as f:
+        f.write("wavs/vi_001.wav|chữ Ỹ lạ\n")  # upper-case Ỹ: in neither vocab
+    proc = snakemake(tmp_path, "finetune", "--show-failed-logs", check=False, **config)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"{os.path.join('data', 'demo', 'metadata.csv')} line 23 (wavs/vi_001.wav)" in output
+    assert "U+1EF8" in output and "snakemake vocab" in output
+    assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
+
+
+PRESETS = {
+    "f5tts_v1_base.yaml": ("F5TTS_v1_Base/model_1250000.safetensors", "pretrained_model_1250000.safetensors"),
+    "f5tts_base.yaml": ("F5TTS_Base/model_1200000.pt", "pretrained_model_1200000.pt"),
+}
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_preset_plans_the_real_checkpoint(tmp_path, demo_copy, preset):
+    configfiles = ("--configfile", str(REPO / "config" / "config.yaml"), str(REPO / "config" / "presets" / preset))
+    dry = snakemake(tmp_path, "-n", "finetune", *configfiles, input_dir=demo_copy, dataset_name="demo")
+    jobs = {rule for rule, _ in planned_jobs(dry.stdout)}
+    assert {"extend_checkpoint", "build_features", "finetune_model"} <= jobs
+    assert "tiny_pretrained" not in jobs  # the real checkpoint is fetched, not built
+    assert f"ckpts/demo/{PRESETS[preset][1]}" in dry.stdout
+
+    # Offline (as here), the extend job fails with what to do instead of a stack trace.
+    proc = snakemake(tmp_path, "extend", "--show-failed-logs", *configfiles, check=False,
+                     env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")},
+                     input_dir=demo_copy, dataset_name="demo")
+    assert proc.returncode != 0
+    assert f"hf download SWivid/F5-TTS {PRESETS[preset][0]}" in proc.stdout + proc.stderr
+
+
+def test_upstream_architectures_are_read_from_the_wheel():
+    from f5flow.model import architecture
+
+    backbone, arch = architecture("F5TTS_v1_Base", None, None)
+    assert backbone == "DiT" and arch["dim"] == 1024 and arch["depth"] == 22 and arch["text_dim"] == 512
+    assert architecture("F5TTS_Base", None, None)[1]["pe_attn_head"] == 1
+    with pytest.raises(ValueError, match="exp_name"):
+        architecture("No_Such_Model", None, None)
