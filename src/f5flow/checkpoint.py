@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # imported where used: Snakemake imports this module each time it parses the workflow
     import torch
 
 log = logging.getLogger(__name__)
 
 EMBED_KEY = "ema_model.transformer.text_embed.text_embed.weight"
 EMA_KEY = "ema_model_state_dict"
-# torch is imported where it is used: this module is imported when Snakemake parses the workflow.
 # Where f5flow records which vocab a checkpoint was extended for (safetensors metadata, or a
 # top-level key of a .pt; upstream loaders read neither).
 META_KEY = "f5flow"
