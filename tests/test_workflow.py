@@ -204,7 +204,13 @@ def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
     snakemake(tmp_path, "metadata", input_dir=demo_copy, dataset_name="demo")
     assert (data / "metadata.csv").exists() and not (data / "vocab.txt").exists()
     snakemake(tmp_path, "vocab", input_dir=demo_copy, dataset_name="demo")
-    assert (data / "vocab.txt").exists()
+    assert (data / "vocab.txt").exists() and not (tmp_path / "ckpts").exists()
+    snakemake(tmp_path, "extend", input_dir=demo_copy, dataset_name="demo")
+    ckpts = tmp_path / "ckpts" / "demo"
+    assert (ckpts / "pretrained_model_tiny.safetensors").exists() and not (data / "raw.arrow").exists()
+    snakemake(tmp_path, "features", input_dir=demo_copy, dataset_name="demo")
+    assert (data / "raw.arrow").exists() and not (ckpts / "finetune_complete.json").exists()
+    assert not (ckpts / "model_last.pt").exists()
 
 
 def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
