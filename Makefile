@@ -6,11 +6,12 @@ BIN := $(abspath $(VENV))/bin
 # Re-install when the pins change.
 INSTALLED := $(VENV)/.installed
 # Programs the workflow runs; each comes in the Debian package of the same name.
-# (ffmpeg: torchaudio 2.11 decodes audio through it when F5-TTS loads the dataset.)
-SYSTEM_TOOLS := sox ffmpeg
+# (ffmpeg: torchaudio 2.11 decodes audio through it when F5-TTS loads the dataset;
+# espeak-ng: the synthetic speech of the demo generator and the benchmarks.)
+SYSTEM_TOOLS := sox ffmpeg espeak-ng
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run test dryrun rulegraph system-deps install clean
+.PHONY: run test bench dryrun rulegraph system-deps install clean
 
 run: install
 	snakemake --cores all
@@ -51,3 +52,7 @@ $(INSTALLED): pyproject.toml
 
 clean:
 	rm -rf data work logs .snakemake
+
+# Measurements against baselines (minutes; needs espeak-ng and ~15 GB under benchmarks/.cache).
+bench: install
+	cd benchmarks && python run_all.py

@@ -226,3 +226,19 @@ def test_local_profile_dry_run(tmp_path):
         input_dir=DEMO, dataset_name="demo",
     )
     assert ("resample_unit", "s0of1") in planned_jobs(proc.stdout)
+
+
+def test_job_unit_size_does_not_change_the_results(tmp_path, hostile_dir):
+    outputs = {}
+    for shard_size in (1, 7):
+        workdir = tmp_path / f"shard_{shard_size}"
+        snakemake(workdir, "vocab", input_dir=hostile_dir, dataset_name="h", shard_size=shard_size)
+        data = workdir / "data" / "h"
+        outputs[shard_size] = {
+            name: (data / name).read_bytes()
+            for name in ("metadata.csv", "vocab_h.txt", "rejected.tsv", "vocab.txt")
+        }
+        outputs[shard_size]["wavs"] = tree_digest(data / "wavs")
+    units = len(list((tmp_path / "shard_1" / "work" / "h" / "records").iterdir()))
+    assert units > len(list((tmp_path / "shard_7" / "work" / "h" / "records").iterdir())) > 1
+    assert outputs[1] == outputs[7]

@@ -1,0 +1,42 @@
+"""`make bench`: every measurement with its baseline, as one Markdown table (also benchmarks/results.md)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+
+import demo_run
+import dryrun
+import features
+import preprocess
+from common import CORES, REPO
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| measure | value | baseline | ratio | goal | met |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[r.get("ok")]
+        baseline = "; ".join(x for x in (r["baseline"], r.get("note", "")) if x)
+        lines.append(f"| {r['measure']} | {r['value']} | {baseline} | {ratio} | {r['goal']} | {met} |")
+    return "\n".join(lines)
+
+
+def main(names: list[str]) -> None:
+    suites = {"preprocess": preprocess, "dryrun": dryrun, "features": features, "demo": demo_run}
+    rows = []
+    for name in names or suites:
+        print(f"running {name} ...", flush=True)
+        rows += suites[name].run()
+        print(table(rows[-1:]), flush=True)
+    machine = f"{platform.node()}: {CORES} cores, {platform.machine()}, Python {platform.python_version()}"
+    report = (f"{datetime.date.today()} on {machine}\n\n{table(rows)}\n")
+    print("\n" + report)
+    (REPO / "benchmarks" / "results.md").write_text(report)
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    main(sys.argv[1:])
