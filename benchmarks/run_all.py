@@ -29,8 +29,9 @@ def main(names: list[str]) -> None:
     rows = []
     for name in names or suites:
         print(f"running {name} ...", flush=True)
-        rows += suites[name].run()
-        print(table(rows[-1:]), flush=True)
+        new = suites[name].run()
+        print(table(new), flush=True)
+        rows += new
     machine = f"{platform.node()}: {CORES} cores, {platform.machine()}, Python {platform.python_version()}"
     report = (f"{datetime.date.today()} on {machine}\n\n{table(rows)}\n")
     print("\n" + report)

@@ -37,6 +37,13 @@ def process_entry(
     if entry.audio:
         src = os.path.join(input_dir, entry.audio)
         try:
+            out = audio.resample(src, os.path.join(wav_dir, entry.name + ".wav"), sox=sox)
+            record["duration"] = round(out.duration, 6)
+        except audio.AudioError as err:
+            problems.append(("unreadable_audio", str(err)))
+        try:
+            # after sox, so the header comes from the page cache: on a corpus larger than memory
+            # a probe first costs one more disk read per file
             source = audio.probe(src)
             record["input"] = {
                 "sample_rate": source.sample_rate,
@@ -45,12 +52,7 @@ def process_entry(
                 "duration": round(source.duration, 6),
             }
         except audio.AudioError:
-            pass  # sox reads more than libsndfile; its verdict below is the one that counts
-        try:
-            out = audio.resample(src, os.path.join(wav_dir, entry.name + ".wav"), sox=sox)
-            record["duration"] = round(out.duration, 6)
-        except audio.AudioError as err:
-            problems.append(("unreadable_audio", str(err)))
+            pass  # sox reads more than libsndfile; its verdict above is the one that counts
     else:
         problems.append(("missing_audio", f"no {entry.name}.wav beside {entry.transcript}"))
     if entry.transcript:
