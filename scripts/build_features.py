@@ -6,7 +6,7 @@ from f5flow import features, logs, units, vocab
 
 logs.to_file(snakemake.log[0])
 with logs.failing_cleanly(features.FeaturesError, vocab.VocabError, ValueError):
-    records = (r for path in snakemake.input.records for r in units.read_records(path))
+    records = units.read_all_records(snakemake.input.records)
     n = features.build(
         snakemake.input.metadata,
         records,

@@ -5,7 +5,7 @@ import logging
 from f5flow import dataset, logs, units
 
 logs.to_file(snakemake.log[0])
-records = (r for path in snakemake.input.records for r in units.read_records(path))
+records = units.read_all_records(snakemake.input.records)
 result = dataset.build(records, dataset.Filters(**snakemake.params.filters))
 dataset.write_metadata(snakemake.output.metadata, result)
 dataset.write_rejected(snakemake.output.rejected, result)

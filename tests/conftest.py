@@ -41,8 +41,8 @@ def tree_digest(folder) -> dict[str, str]:
     return digest
 
 
-def snakemake(workdir, *args, check=True, env=None, **config) -> subprocess.CompletedProcess:
-    """Run the real workflow CLI in `workdir` with the repository's default config plus `config`."""
+def snakemake_command(workdir, *args, **config) -> list[str]:
+    """The workflow's CLI in `workdir` with the repository's default config plus `config`."""
     cmd = [
         sys.executable,
         "-m",
@@ -59,6 +59,12 @@ def snakemake(workdir, *args, check=True, env=None, **config) -> subprocess.Comp
     cmd += list(args)  # before --config, which takes every argument after it
     if config:
         cmd += ["--config"] + [f"{k}={v}" for k, v in config.items()]
+    return cmd
+
+
+def snakemake(workdir, *args, check=True, env=None, **config) -> subprocess.CompletedProcess:
+    """Run the real workflow CLI (see snakemake_command); fail with its output unless check=False."""
+    cmd = snakemake_command(workdir, *args, **config)
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

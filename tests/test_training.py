@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -16,7 +15,7 @@ import torch
 from f5flow import checkpoint, finetune, vocab
 from f5flow.checkpoint import EMBED_KEY
 
-from conftest import REPO, planned_jobs, snakemake
+from conftest import REPO, planned_jobs, snakemake, snakemake_command
 
 pytestmark = pytest.mark.workflow
 
@@ -90,9 +89,7 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
     config = {"input_dir": demo_copy, "dataset_name": "demo"}
     snakemake(tmp_path, "features", "extend", **config)
     log = tmp_path / "logs" / "demo" / "finetune.log"
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory",
-           str(tmp_path), "--configfile", str(REPO / "config" / "config.yaml"), "--cores", "2",
-           "finetune", "--config"] + [f"{k}={v}" for k, v in config.items()]
+    cmd = snakemake_command(tmp_path, "finetune", **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     saved = []
     deadline = time.time() + 300

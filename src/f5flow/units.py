@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from . import audio, text
@@ -92,3 +93,9 @@ def write_records(path: str, records: list[dict]) -> None:
 def read_records(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def read_all_records(paths) -> Iterator[dict]:
+    """Every record of every unit, unit by unit (the aggregates read them once, streaming)."""
+    for path in paths:
+        yield from read_records(path)
