@@ -1,7 +1,5 @@
 rule resample_unit:
     """Stages 0-1 for one job unit: sox each recording to 24 kHz mono PCM16, check each transcript."""
-    input:
-        unit_input_files,
     output:
         records=f"{WORK}/records/{{unit}}.jsonl",
         wavs=directory(f"{WORK}/resampled/{{unit}}"),

@@ -45,14 +45,14 @@ wildcard_constraints:
     unit=r"[fs][0-9a-f]+(of[0-9]+)?",
 
 
-def unit_input_files(wildcards):
-    """The wav and txt files one job unit reads (its entries' files)."""
-    return [
-        os.path.join(INPUT_DIR, name) for entry in UNITS[wildcards.unit] for name in entry.files()
-    ]
-
-
 def unit_entries(wildcards):
+    """A unit's entries with the size and mtime of each file: the unit's `params`.
+
+    The recordings are not declared as inputs: Snakemake stats every input of every ready job
+    at each scheduling round, which at 10k clips cost more CPU than sox (BENCHMARKS.md). Any
+    change of a file (or of the unit's membership) changes these params, and Snakemake's
+    default `params` rerun trigger re-runs the unit.
+    """
     return [entry.to_dict() for entry in UNITS[wildcards.unit]]
 
 

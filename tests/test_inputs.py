@@ -15,13 +15,26 @@ def by_name(entries):
     return {e.name: e for e in entries}
 
 
+def files(entry):
+    return entry.audio, entry.transcript
+
+
+def test_stamps_follow_each_file_change(tmp_path):
+    touch(tmp_path, "a.wav", "a.txt")
+    [before] = inputs.discover(str(tmp_path))
+    assert [s[0] for s in before.stamps] == ["a.wav", "a.txt"]
+    (tmp_path / "a.txt").write_text("a new transcript")
+    [after] = inputs.discover(str(tmp_path))
+    assert after.stamps[0] == before.stamps[0] and after.stamps[1] != before.stamps[1]
+
+
 def test_pairs_orphans_and_strays(tmp_path):
     touch(tmp_path, "a.wav", "a.txt", "b.wav", "c.txt", "notes.md", ".DS_Store")
     (tmp_path / "sub").mkdir()
     found = by_name(inputs.discover(str(tmp_path)))
-    assert found["a"] == Entry("a", audio="a.wav", transcript="a.txt")
-    assert found["b"] == Entry("b", audio="b.wav")
-    assert found["c"] == Entry("c", transcript="c.txt")
+    assert files(found["a"]) == ("a.wav", "a.txt")
+    assert files(found["b"]) == ("b.wav", None)
+    assert files(found["c"]) == (None, "c.txt")
     assert found["notes.md"].problem == "unsupported_file"
     assert found[".DS_Store"].problem == "unsupported_file"
     assert found["sub"].problem == "not_a_file"
@@ -31,10 +44,10 @@ def test_pairs_orphans_and_strays(tmp_path):
 def test_upper_case_suffix_and_duplicates(tmp_path):
     touch(tmp_path, "x.WAV", "x.wav", "x.txt", "y.WAV", "y.TXT")
     found = by_name(inputs.discover(str(tmp_path)))
-    assert found["x"] == Entry("x", audio="x.WAV", transcript="x.txt")
+    assert files(found["x"]) == ("x.WAV", "x.txt")
     assert found["x.wav"].problem == "duplicate_name"
     assert "x.WAV" in found["x.wav"].detail
-    assert found["y"] == Entry("y", audio="y.WAV", transcript="y.TXT")
+    assert files(found["y"]) == ("y.WAV", "y.TXT")
 
 
 def test_unsafe_names_are_entries_without_files(tmp_path):

@@ -197,6 +197,21 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
     )
 
 
+def test_changed_transcript_reruns_only_its_unit(tmp_path, demo_copy):
+    config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": 4}
+    snakemake(tmp_path, "vocab", **config)
+    (demo_copy / "vi_007.txt").write_text("Bà kể chuyện cổ tích cho các cháu.", encoding="utf-8")
+    jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout)
+    n_units = inputs.unit_count(len(inputs.discover(str(demo_copy))), 4)
+    assert sorted(jobs) == sorted(
+        [("resample_unit", inputs.unit_id("vi_007", 4, n_units)), ("publish_wavs", ""),
+         ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
+    )
+    snakemake(tmp_path, "vocab", **config)
+    metadata = (tmp_path / "data" / "demo" / "metadata.csv").read_text(encoding="utf-8")
+    assert "wavs/vi_007.wav|bà kể chuyện cổ tích cho các cháu.\n" in metadata
+
+
 def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
     snakemake(tmp_path, "resample", input_dir=demo_copy, dataset_name="demo")
     data = tmp_path / "data" / "demo"

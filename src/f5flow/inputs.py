@@ -38,6 +38,9 @@ class Entry:
     transcript: str | None = None
     problem: str | None = None
     detail: str = ""
+    # (file, size, mtime_ns) of the entry's files: part of the job unit's params, so that a
+    # changed recording or transcript re-runs its unit without each file being a declared input
+    stamps: tuple = ()
 
     @property
     def file(self) -> str:
@@ -78,6 +81,7 @@ def discover(input_dir: str) -> list[Entry]:
         raise InputDirError(f"config key input_dir: {input_dir!r} is not a folder")
     audio: dict[str, list[str]] = {}
     transcripts: dict[str, list[str]] = {}
+    stamps: dict[str, tuple[str, int, int]] = {}
     entries: list[Entry] = []
     with os.scandir(input_dir) as it:
         for dirent in it:
@@ -98,6 +102,9 @@ def discover(input_dir: str) -> list[Entry]:
                 continue
             stem, suffix = os.path.splitext(name)
             suffix = suffix.lower()
+            if suffix in (AUDIO_SUFFIX, TRANSCRIPT_SUFFIX) and stem:
+                st = dirent.stat()
+                stamps[name] = (name, st.st_size, st.st_mtime_ns)
             if suffix == AUDIO_SUFFIX and stem:
                 audio.setdefault(stem, []).append(name)
             elif suffix == TRANSCRIPT_SUFFIX and stem:
@@ -113,8 +120,14 @@ def discover(input_dir: str) -> list[Entry]:
     for stem in audio.keys() | transcripts.keys():
         wavs = sorted(audio.get(stem, []))
         txts = sorted(transcripts.get(stem, []))
+        files = [f[0] for f in (wavs, txts) if f]
         entries.append(
-            Entry(name=stem, audio=wavs[0] if wavs else None, transcript=txts[0] if txts else None)
+            Entry(
+                name=stem,
+                audio=wavs[0] if wavs else None,
+                transcript=txts[0] if txts else None,
+                stamps=tuple(stamps[f] for f in files),
+            )
         )
         # a.wav beside a.WAV would both become wavs/a.wav: keep the first, report the others.
         for extra in wavs[1:] + txts[1:]:
