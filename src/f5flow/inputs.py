@@ -13,7 +13,7 @@ import math
 import os
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 AUDIO_SUFFIX = ".wav"
 TRANSCRIPT_SUFFIX = ".txt"
@@ -120,15 +120,9 @@ def discover(input_dir: str) -> list[Entry]:
     for stem in audio.keys() | transcripts.keys():
         wavs = sorted(audio.get(stem, []))
         txts = sorted(transcripts.get(stem, []))
-        files = [f[0] for f in (wavs, txts) if f]
-        entries.append(
-            Entry(
-                name=stem,
-                audio=wavs[0] if wavs else None,
-                transcript=txts[0] if txts else None,
-                stamps=tuple(stamps[f] for f in files),
-            )
-        )
+        audio_file, transcript_file = (wavs[0] if wavs else None), (txts[0] if txts else None)
+        entry = Entry(name=stem, audio=audio_file, transcript=transcript_file)
+        entries.append(replace(entry, stamps=tuple(stamps[f] for f in entry.files())))
         # a.wav beside a.WAV would both become wavs/a.wav: keep the first, report the others.
         for extra in wavs[1:] + txts[1:]:
             kept = wavs[0] if extra in wavs else txts[0]
