@@ -11,6 +11,7 @@ import demo_run
 import dryrun
 import features
 import preprocess
+import slurm_batching
 from common import CORES, REPO
 
 
@@ -25,7 +26,8 @@ def table(rows: list[dict]) -> str:
 
 
 def main(names: list[str]) -> None:
-    suites = {"preprocess": preprocess, "dryrun": dryrun, "features": features, "demo": demo_run}
+    suites = {"preprocess": preprocess, "dryrun": dryrun, "features": features, "demo": demo_run,
+              "slurm": slurm_batching}
     rows = []
     for name in names or suites:
         print(f"running {name} ...", flush=True)

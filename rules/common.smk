@@ -26,7 +26,7 @@ except inputs.InputDirError as err:
     raise WorkflowError(str(err))
 if not ENTRIES:
     raise WorkflowError(f"config key input_dir: {INPUT_DIR} holds no files")
-UNITS = inputs.assign_units(ENTRIES, config["shard_size"])
+UNITS = inputs.assign_units(ENTRIES, config["shard_size"], config["min_units"])
 
 try:
     PRETRAINED_VOCAB = vocab.resolve(config["pretrained_vocab"])

@@ -7,6 +7,9 @@ rule model_card:
         card=f"{CKPTS}/inference.json",
     log:
         f"{LOGS}/model_card.log",
+    # Seconds of file work: on a cluster it runs on the submitting host, since a batch job
+    # would cost more in queueing and start-up (6-11 s measured) than the work itself.
+    localrule: True
     conda:
         "../envs/train.yaml"
     params:

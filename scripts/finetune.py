@@ -16,13 +16,18 @@ settings = {
     "checkpoint_dir": checkpoint_dir,
     "backbone": snakemake.params.backbone,
     "arch": snakemake.params.arch,
-    "num_workers": params["num_workers"],
+    # threads: finetune.num_workers, or what a profile gives the job (set-threads)
+    "num_workers": snakemake.threads,
     "train": params,
 }
+gpus = launch.job_gpus(snakemake.resources.gpu)
+if gpus != snakemake.resources.gpu:
+    print(f"asked for {snakemake.resources.gpu} GPU(s), the job has {gpus}: "
+          f"CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']}", file=sys.stderr)
 status = launch.run(
     settings,
     snakemake.output.settings,
-    gpus=snakemake.resources.gpu,
+    gpus=gpus,
     mixed_precision=params["mixed_precision"],
     log=sys.stderr,
 )

@@ -90,3 +90,14 @@ def demo_copy(tmp_path):
     target = tmp_path / "recordings"
     shutil.copytree(DEMO, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The whole default workflow on a copy of the demo (dataset "demo"), run once per session."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("demo_run")
+    shutil.copytree(DEMO, root / "recordings")
+    snakemake(root, input_dir=root / "recordings", dataset_name="demo")
+    return root

@@ -86,6 +86,16 @@ def test_unit_count_is_power_of_two(n, size, count):
     assert inputs.unit_count(n, size) == count
 
 
+@pytest.mark.parametrize(("n", "size", "floor", "count"), [(5, 1000, 8, 8), (1000, 1000, 8, 8), (10000, 1000, 8, 16), (9, 2, 3, 8)])
+def test_unit_count_has_a_floor(n, size, floor, count):
+    assert inputs.unit_count(n, size, floor) == count
+
+
+def test_small_dataset_spreads_over_min_units():
+    units = inputs.assign_units(names(40), 1000, min_units=8)
+    assert 6 <= len(units) <= 8 and sum(len(m) for m in units.values()) == 40
+
+
 def test_units_cover_every_entry_once_and_are_balanced():
     entries = names(4000)
     units = inputs.assign_units(entries, 250)

@@ -22,17 +22,6 @@ pytestmark = pytest.mark.workflow
 PRETRAINED_VOCAB = vocab.resolve("pkg://f5_tts/infer/examples/vocab.txt")
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """The whole default workflow on a copy of the demo, run once for the tests below."""
-    import shutil
-
-    root = tmp_path_factory.mktemp("demo_run")
-    shutil.copytree(REPO / "resources" / "demo", root / "recordings")
-    snakemake(root, input_dir=root / "recordings", dataset_name="demo")
-    return root
-
-
 def test_extended_checkpoint_rows(demo_run):
     tiny = checkpoint.load(str(demo_run / "work" / "tiny_model" / "model_tiny.safetensors"))
     extended = checkpoint.load(str(demo_run / "ckpts" / "demo" / "pretrained_model_tiny.safetensors"))

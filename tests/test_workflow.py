@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import unicodedata
 
 import pytest
@@ -11,7 +12,7 @@ import soundfile
 
 from f5flow import inputs, vocab
 
-from conftest import DEMO, planned_jobs, snakemake, tree_digest, write_wav
+from conftest import DEMO, REPO, planned_jobs, snakemake, tree_digest, write_wav
 
 pytestmark = pytest.mark.workflow
 
@@ -173,18 +174,19 @@ def test_hostile_names_end_to_end(tmp_path, hostile_dir):
 @pytest.mark.parametrize("shard_size", [1, 4])
 def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size):
     # stages 0-2: the ones made of job units (later stages are single jobs over the whole set)
-    snakemake(tmp_path, "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
-    up_to_date = snakemake(tmp_path, "-n", "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": shard_size, "min_units": 8}
+    snakemake(tmp_path, "vocab", **config)
+    up_to_date = snakemake(tmp_path, "-n", "vocab", **config)
     assert planned_jobs(up_to_date.stdout) == []
 
     n_before = len(inputs.discover(str(demo_copy)))
-    assert inputs.unit_count(n_before, shard_size) == inputs.unit_count(n_before + 1, shard_size)
+    assert inputs.unit_count(n_before, shard_size, 8) == inputs.unit_count(n_before + 1, shard_size, 8)
     write_wav(demo_copy / "new_clip.wav", seconds=1.5)
     (demo_copy / "new_clip.txt").write_text("một bản ghi mới", encoding="utf-8")
 
-    dry = snakemake(tmp_path, "-n", "vocab", input_dir=demo_copy, dataset_name="demo", shard_size=shard_size)
+    dry = snakemake(tmp_path, "-n", "vocab", **config)
     jobs = planned_jobs(dry.stdout)
-    unit = inputs.unit_id("new_clip", shard_size, inputs.unit_count(n_before + 1, shard_size))
+    unit = inputs.unit_id("new_clip", shard_size, inputs.unit_count(n_before + 1, shard_size, 8))
     print(f"shard_size={shard_size}: jobs after adding one recording: {jobs}")
     assert sorted(jobs) == sorted(
         [
@@ -198,11 +200,11 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
 
 
 def test_changed_transcript_reruns_only_its_unit(tmp_path, demo_copy):
-    config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": 4}
+    config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": 4, "min_units": 2}
     snakemake(tmp_path, "vocab", **config)
     (demo_copy / "vi_007.txt").write_text("Bà kể chuyện cổ tích cho các cháu.", encoding="utf-8")
     jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout)
-    n_units = inputs.unit_count(len(inputs.discover(str(demo_copy))), 4)
+    n_units = inputs.unit_count(len(inputs.discover(str(demo_copy))), 4, 2)
     assert sorted(jobs) == sorted(
         [("resample_unit", inputs.unit_id("vi_007", 4, n_units)), ("publish_wavs", ""),
          ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
@@ -235,19 +237,24 @@ def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
     assert proc.returncode != 0 and "shard_size" in proc.stdout + proc.stderr
 
 
-def test_local_profile_dry_run(tmp_path):
-    proc = snakemake(
-        tmp_path, "-n", "--profile", str(DEMO.parent.parent / "profiles" / "local"),
-        input_dir=DEMO, dataset_name="demo",
-    )
-    assert ("resample_unit", "s0of1") in planned_jobs(proc.stdout)
+def test_local_profile_limits_gpu_jobs_to_its_gpu_count(tmp_path):
+    two_gpus = tmp_path / "two_gpus.yaml"
+    two_gpus.write_text("finetune:\n  gpus: 2\n")
+    plans = {}
+    for profile in ([], ["--profile", str(REPO / "profiles" / "local")]):
+        proc = snakemake(tmp_path, "-n", "finetune", "--configfile", str(REPO / "config" / "config.yaml"),
+                         str(two_gpus), *profile, input_dir=DEMO, dataset_name="demo")
+        block = proc.stdout[proc.stdout.index("rule finetune_model:"):]
+        plans[bool(profile)] = re.search(r"resources: .*", block).group(0)
+        assert ("resample_unit", "s0of8") in planned_jobs(proc.stdout)
+    assert "gpu=2" in plans[False] and "gpu=1" in plans[True], plans
 
 
 def test_job_unit_size_does_not_change_the_results(tmp_path, hostile_dir):
     outputs = {}
     for shard_size in (1, 7):
         workdir = tmp_path / f"shard_{shard_size}"
-        snakemake(workdir, "vocab", input_dir=hostile_dir, dataset_name="h", shard_size=shard_size)
+        snakemake(workdir, "vocab", input_dir=hostile_dir, dataset_name="h", shard_size=shard_size, min_units=1)
         data = workdir / "data" / "h"
         outputs[shard_size] = {
             name: (data / name).read_bytes()

@@ -12,8 +12,11 @@ import glob
 import json
 import logging
 import math
+import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 
 import torch
@@ -40,6 +43,8 @@ TRAINER_PARAMS = (
     "log_samples",
     "bnb_optimizer",
 )
+# In the checkpoint folder: what every attempt did (start, resume, stop on a signal, end).
+HISTORY = "training_history.log"
 # upstream finetune_cli's seed for the resumable batch order
 RESUMABLE_SEED = 666
 
@@ -136,6 +141,75 @@ def check_schedule(total_updates: int, num_warmup_updates: int, num_processes: i
         )
 
 
+def stop_dataloader_workers() -> None:
+    """Kill the DataLoader workers: they block SIGTERM (see save_and_stop_on_signal), and Python's
+    exit would otherwise wait forever for them to end after it sends them one."""
+    for worker in multiprocessing.active_children():
+        worker.kill()
+        worker.join()
+
+
+def save_and_stop_on_signal(trainer) -> dict:
+    """SIGTERM (scancel, a SLURM time limit or pre-emption) or SIGINT (Ctrl-C): finish the update
+    in progress, save model_last.pt, exit 128+signal. A second signal stops at once.
+
+    Every process checks the request at its next backward pass; with several processes they agree
+    on it (one all-reduce per batch), so all of them save the same update through upstream's
+    save_checkpoint (whose barrier needs every process) and none waits on one that has left.
+    """
+    state = {"signal": 0, "stopping": False}
+    stops = {signal.SIGTERM, signal.SIGINT}
+
+    def request(signum):
+        if state["signal"]:
+            os._exit(128 + signum)
+        state["signal"] = signum
+        log.warning("%s: saving model_last.pt after this update (again to stop now)", signal.Signals(signum).name)
+
+    # SLURM signals every process of a job, DataLoader workers included, and a worker killed by
+    # it takes the trainer down before it can save. So the signals are blocked in this thread,
+    # and thereby in the workers and threads it starts later (masks are inherited). They reach
+    # the trainer through the handler (run when a thread started earlier, e.g. by torch, takes
+    # the signal) or through one thread waiting for them (when every thread blocks them).
+    for signum in stops:
+        signal.signal(signum, lambda signum, frame: request(signum))
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+
+    def wait_for_signals():
+        while True:
+            request(signal.sigwait(stops))
+
+    threading.Thread(target=wait_for_signals, name="stop-signals", daemon=True).start()
+
+    accelerator = trainer.accelerator
+    backward, save_checkpoint = accelerator.backward, trainer.save_checkpoint
+
+    def backward_then_check(loss, **kwargs):
+        backward(loss, **kwargs)
+        requested = state["signal"]
+        if accelerator.num_processes > 1:
+            flag = torch.tensor([requested], device=accelerator.device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            requested = int(flag.item())
+        if requested and not state["stopping"]:
+            state["stopping"], state["signal"] = True, requested
+            # upstream saves model_last.pt when update % last_per_updates == 0: every update now
+            trainer.last_per_updates = 1
+
+    def save_then_exit(update, last=False):
+        save_checkpoint(update, last=last)
+        if state["stopping"] and last:
+            log.warning("saved model_last.pt at update %d; stopping (re-run to resume)", update)
+            if getattr(trainer, "writer", None) is not None:
+                trainer.writer.flush()  # the loss curve up to this update
+            stop_dataloader_workers()
+            raise SystemExit(128 + state["signal"])
+
+    accelerator.backward = backward_then_check
+    trainer.save_checkpoint = save_then_exit
+    return state
+
+
 def train(settings: dict) -> None:
     from accelerate import PartialState
     from datasets import Dataset
@@ -146,7 +220,15 @@ def train(settings: dict) -> None:
 
     params = settings["train"]
     checkpoint_dir = settings["checkpoint_dir"]
-    num_processes = PartialState().num_processes
+    state = PartialState()
+    num_processes = state.num_processes
+    if state.is_main_process:
+        # Snakemake deletes a job's log before a re-run or retry; this one keeps every attempt.
+        history = logging.FileHandler(os.path.join(checkpoint_dir, HISTORY), encoding="utf-8")
+        history.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))
+        logging.getLogger().addHandler(history)
+        log.info("attempt started on %s (SLURM job %s), %d process(es)", os.uname().nodename,
+                 os.environ.get("SLURM_JOB_ID", "none"), num_processes)
     # tokenizer "custom": the vocab file is named directly (upstream's load_model does the same).
     vocab_char_map, vocab_size = get_tokenizer(settings["vocab"], "custom")
     preflight(checkpoint_dir, vocab_size)
@@ -170,7 +252,10 @@ def train(settings: dict) -> None:
         mel_spec_type=MEL_SPEC["mel_spec_type"],
         **{name: params[name] for name in TRAINER_PARAMS},
     )
+    save_and_stop_on_signal(trainer)
     trainer.train(train_dataset, num_workers=settings["num_workers"], resumable_with_seed=RESUMABLE_SEED)
+    stop_dataloader_workers()
+    log.info("finished at update %d", saved_update(os.path.join(checkpoint_dir, "model_last.pt")))
 
 
 def losses(checkpoint_dir: str, exp_name: str) -> list[tuple[int, float]]:

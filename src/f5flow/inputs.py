@@ -137,12 +137,13 @@ def _digest(name: str) -> bytes:
     return hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
 
 
-def unit_count(n_entries: int, shard_size: int) -> int:
-    """Number of hash buckets: the power of two at or above n_entries / shard_size.
+def unit_count(n_entries: int, shard_size: int, min_units: int = 1) -> int:
+    """Number of hash buckets: the power of two at or above n_entries / shard_size and min_units.
 
     A power of two keeps bucket membership fixed while files are added, until the count doubles.
+    The floor keeps a small dataset in enough units to fill the cores (empty buckets make no job).
     """
-    needed = max(1, math.ceil(n_entries / shard_size))
+    needed = max(1, min_units, math.ceil(n_entries / shard_size))
     return 1 << (needed - 1).bit_length()
 
 
@@ -156,11 +157,13 @@ def unit_id(name: str, shard_size: int, n_units: int) -> str:
     return f"s{bucket:0{width}d}of{n_units}"
 
 
-def assign_units(entries: list[Entry], shard_size: int) -> dict[str, list[Entry]]:
+def assign_units(
+    entries: list[Entry], shard_size: int, min_units: int = 1
+) -> dict[str, list[Entry]]:
     """Group entries into job units; keys sorted, members in name order."""
-    if shard_size < 1:
-        raise ValueError("shard_size must be >= 1")
-    n_units = unit_count(len(entries), shard_size)
+    if shard_size < 1 or min_units < 1:
+        raise ValueError("shard_size and min_units must be >= 1")
+    n_units = unit_count(len(entries), shard_size, min_units)
     units: dict[str, list[Entry]] = {}
     for entry in entries:
         units.setdefault(unit_id(entry.name, shard_size, n_units), []).append(entry)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -28,9 +31,59 @@ def accelerate_command(gpus: int, mixed_precision: str, settings_path: str) -> l
     return cmd + ["-m", "f5flow.finetune", settings_path]
 
 
+def job_gpus(requested: int, environ=os.environ) -> int:
+    """GPUs to start processes on: those the job was given (SLURM sets CUDA_VISIBLE_DEVICES to a
+    job's GPUs), else `requested`. 0 (train on the CPU) stays 0."""
+    visible = environ.get("CUDA_VISIBLE_DEVICES")
+    if requested == 0 or visible is None:
+        return requested
+    return len([d for d in visible.split(",") if d.strip()])
+
+
 def run(settings: dict, settings_path: str, gpus: int, mixed_precision: str, log) -> int:
+    """Run the fine-tune to its end and return the launcher's exit status.
+
+    A cancelled or timed-out SLURM job (or Ctrl-C) signals every process at once. The trainer then
+    finishes its update and saves model_last.pt; this process must outlive it, because SLURM kills
+    what is left of a job step once its main process has exited. So it ignores the signal and, as
+    a child subreaper, also waits for the trainer when the launcher above it exits first.
+    """
     with open(settings_path, "w", encoding="utf-8") as f:
         json.dump(settings, f, indent=2, ensure_ascii=False)
     cmd = accelerate_command(gpus, mixed_precision, settings_path)
     print("running:", " ".join(cmd), file=log, flush=True)
-    return subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
+    subreaper = _become_subreaper()
+    received: list[int] = []
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+        for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        status = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT).wait()
+        if subreaper:
+            _wait_for_orphans()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        names = ", ".join(sorted({signal.Signals(s).name for s in received}))
+        print(f"stopped by {names}: re-run to resume from model_last.pt", file=log, flush=True)
+        return status or 128 + received[0]
+    return status
+
+
+def _become_subreaper() -> bool:
+    """Linux prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are re-parented to this process."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # 36 = PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _wait_for_orphans() -> None:
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
