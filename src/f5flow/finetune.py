@@ -149,7 +149,7 @@ def stop_dataloader_workers() -> None:
         worker.join()
 
 
-def save_and_stop_on_signal(trainer) -> dict:
+def save_and_stop_on_signal(trainer) -> None:
     """SIGTERM (scancel, a SLURM time limit or pre-emption) or SIGINT (Ctrl-C): finish the update
     in progress, save model_last.pt, exit 128+signal. A second signal stops at once.
 
@@ -207,7 +207,6 @@ def save_and_stop_on_signal(trainer) -> dict:
 
     accelerator.backward = backward_then_check
     trainer.save_checkpoint = save_then_exit
-    return state
 
 
 def train(settings: dict) -> None:
@@ -220,9 +219,9 @@ def train(settings: dict) -> None:
 
     params = settings["train"]
     checkpoint_dir = settings["checkpoint_dir"]
-    state = PartialState()
-    num_processes = state.num_processes
-    if state.is_main_process:
+    processes = PartialState()
+    num_processes = processes.num_processes
+    if processes.is_main_process:
         # Snakemake deletes a job's log before a re-run or retry; this one keeps every attempt.
         history = logging.FileHandler(os.path.join(checkpoint_dir, HISTORY), encoding="utf-8")
         history.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))
