@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +82,30 @@ def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
             unit = re.search(r"wildcards: unit=(\S+)", block)
             jobs.append((head.group(1), unit.group(1) if unit else ""))
     return jobs
+
+
+def wait_for_saved_update(log, proc, at_least: int, timeout: float = 300) -> list[int]:
+    """The updates the Trainer reported saving to model_last.pt, read from the fine-tune's rule
+    log until one is >= at_least, `proc` (the running workflow) ends, or `timeout` passes."""
+    saved = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        saved = [int(n) for n in re.findall(r"Saved last checkpoint at update (\d+)", text)]
+        if saved and saved[-1] >= at_least:
+            break
+        time.sleep(0.2)
+    return saved
+
+
+def assert_trained_every_update_once(checkpoint_dir, updates: int = 60) -> None:
+    """A stopped and resumed fine-tune ended at the planned update, with one loss per update."""
+    from f5flow import finetune
+
+    done = json.loads((checkpoint_dir / "finetune_complete.json").read_text())
+    assert done["update"] == updates  # continued to the planned end, not `updates` more
+    logged = [u for u, _ in finetune.losses(str(checkpoint_dir), "F5flow_Tiny")]
+    assert logged == list(range(1, updates + 1))
 
 
 @pytest.fixture

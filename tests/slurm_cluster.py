@@ -21,7 +21,12 @@ CLIENTS = ("sbatch", "srun", "squeue", "scancel", "sinfo", "scontrol", "sacct")
 
 
 def missing_programs() -> list[str]:
-    return [p for p in DAEMONS + CLIENTS if shutil.which(p, path=_system_path()) is None]
+    return [p for p in DAEMONS + CLIENTS if _program(p) is None]
+
+
+def _program(name: str) -> str | None:
+    """The installed program (daemons live in /usr/sbin, often off a user's PATH)."""
+    return shutil.which(name, path=_system_path())
 
 
 def _system_path() -> str:
@@ -89,7 +94,7 @@ class LocalSlurm:
         socket = self.root / "munge" / "munge.socket"
         self._run(
             [
-                shutil.which("munged", path=_system_path()),
+                _program("munged"),
                 "--force",
                 f"--key-file={key}",
                 f"--socket={socket}",
@@ -98,8 +103,8 @@ class LocalSlurm:
                 f"--seed-file={self.root / 'munge' / 'munge.seed'}",
             ]
         )
-        self._run([shutil.which("slurmctld", path=_system_path()), "-f", str(self.conf)])
-        self._run([shutil.which("slurmd", path=_system_path()), "-f", str(self.conf), "-N", "localhost"])
+        self._run([_program("slurmctld"), "-f", str(self.conf)])
+        self._run([_program("slurmd"), "-f", str(self.conf), "-N", "localhost"])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.client("sinfo", "-h", "-o", "%T", check=False).stdout.strip()
@@ -140,7 +145,7 @@ class LocalSlurm:
     def _write_wrappers(self) -> None:
         self.bin.mkdir(exist_ok=True)
         for name in CLIENTS:
-            real = shutil.which(name, path=_system_path())
+            real = _program(name)
             count = f'echo "$*" >> "{self.submissions}"\n' if name == "sbatch" else ""
             wrapper = self.bin / name
             wrapper.write_text(f'#!/bin/sh\nexport SLURM_CONF="{self.conf}"\n{count}exec "{real}" "$@"\n')

@@ -17,7 +17,10 @@ import pytest
 
 from f5flow import finetune
 
-from conftest import DEMO, REPO, planned_jobs, snakemake, snakemake_command
+from conftest import (
+    DEMO, REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
+    wait_for_saved_update,
+)
 from slurm_cluster import LocalSlurm, missing_programs
 
 pytestmark = pytest.mark.workflow
@@ -89,17 +92,11 @@ def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, d
     cmd = snakemake_command(tmp_path, "finetune", "--profile", slurm.profile(tmp_path / "profile"), **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **slurm.env})
-    saved, job_id = [], None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        text = log.read_text(errors="replace") if log.exists() else ""
-        saved = [int(n) for n in re.findall(r"Saved last checkpoint at update (\d+)", text)]
-        if saved and saved[-1] >= 10:
-            (job,) = jobs_by_rule(slurm, tmp_path)["finetune_model"]
-            job_id = job["JobId"]
-            slurm.client("scancel", job_id)
-            break
-        time.sleep(0.2)
+    saved, job_id = wait_for_saved_update(log, proc, at_least=10), None
+    if saved and saved[-1] >= 10:
+        (job,) = jobs_by_rule(slurm, tmp_path)["finetune_model"]
+        job_id = job["JobId"]
+        slurm.client("scancel", job_id)
     try:
         output, _ = proc.communicate(timeout=600)
     except subprocess.TimeoutExpired:
@@ -111,18 +108,15 @@ def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, d
 
     history = (tmp_path / "ckpts" / "demo" / finetune.HISTORY).read_text()
     print(history)
-    text = history
-    stopped = re.search(r"saved model_last.pt at update (\d+); stopping", text)
-    resumed = re.search(r"resuming from model_last.pt at update (\d+)", text)
+    stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history)
+    resumed = re.search(r"resuming from model_last.pt at update (\d+)", history)
     attempts = jobs_by_rule(slurm, tmp_path)["finetune_model"]
     print(f"scancel {job_id} after update {saved[-1]}: {stopped and stopped.group(0)}; "
           f"retry: {resumed and resumed.group(0)}; jobs {[(j['JobId'], j['JobState']) for j in attempts]}")
     assert stopped and resumed and resumed.group(1) == stopped.group(1)
     assert 10 <= int(stopped.group(1)) < 60
     assert [j["JobState"] for j in attempts] == ["CANCELLED", "COMPLETED"]
-    done = json.loads((tmp_path / "ckpts" / "demo" / "finetune_complete.json").read_text())
-    assert done["update"] == 60  # continued to the planned end
-    assert [u for u, _ in finetune.losses(str(tmp_path / "ckpts" / "demo"), "F5flow_Tiny")] == list(range(1, 61))
+    assert_trained_every_update_once(tmp_path / "ckpts" / "demo")
 
 
 def test_slurm_profile_dry_runs_without_slurm(tmp_path):

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 import torch
@@ -15,7 +14,10 @@ import torch
 from f5flow import checkpoint, finetune, vocab
 from f5flow.checkpoint import EMBED_KEY
 
-from conftest import REPO, planned_jobs, snakemake, snakemake_command
+from conftest import (
+    REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
+    wait_for_saved_update,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -80,14 +82,7 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
     log = tmp_path / "logs" / "demo" / "finetune.log"
     cmd = snakemake_command(tmp_path, "finetune", **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    saved = []
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None:
-        text = log.read_text(errors="replace") if log.exists() else ""
-        saved = [int(n) for n in re.findall(r"Saved last checkpoint at update (\d+)", text)]
-        if saved and saved[-1] >= 15:
-            break
-        time.sleep(0.2)
+    saved = wait_for_saved_update(log, proc, at_least=15)
     # Ctrl-C in a terminal: SIGINT to the whole process group (Snakemake, accelerate, trainer).
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=60)
@@ -98,9 +93,7 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
     resumed = re.search(r"resuming from model_last.pt at update (\d+)", text)
     print(f"killed after update {saved[-1]}; re-run {resumed.group(0) if resumed else 'did not resume'}")
     assert resumed and int(resumed.group(1)) >= 15
-    done = json.loads((tmp_path / "ckpts" / "demo" / "finetune_complete.json").read_text())
-    assert done["update"] == 60  # continued to the planned end, not 60 more
-    assert [u for u, _ in finetune.losses(str(tmp_path / "ckpts" / "demo"), "F5flow_Tiny")] == list(range(1, 61))
+    assert_trained_every_update_once(tmp_path / "ckpts" / "demo")
 
 
 def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_copy):
