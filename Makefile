@@ -15,22 +15,27 @@ TEST_PACKAGES := slurm-wlm munge
 TEST_PROGRAMS := slurmctld slurmd munged sbatch
 export PATH := $(BIN):$(PATH)
 
+# The bundled demo's configuration (offline, tiny stand-in model, CPU). Without it the workflow
+# fine-tunes the real F5TTS_v1_Base on the input_dir and dataset_name you give (README).
+DEMO := --configfile config/demo.yaml
+
 .PHONY: run test bench dryrun rulegraph system-deps test-system-deps install clean
 
 run: install
-	snakemake --cores all
+	snakemake --cores all $(DEMO)
 
 test: install test-system-deps
 	pytest
-	snakemake --lint
+	snakemake --lint $(DEMO)
 	snakefmt --check .
 
 dryrun: install
-	snakemake -n
+	snakemake -n $(DEMO)
 
-# The picture in the README.
+# The picture in the README (needs graphviz's `dot`: Debian package graphviz).
 rulegraph: install
-	snakemake --rulegraph | dot -Tsvg > resources/rulegraph.svg
+	@command -v dot >/dev/null || { echo "rulegraph needs dot: apt-get install graphviz" >&2; exit 1; }
+	snakemake --rulegraph $(DEMO) | dot -Tsvg > resources/rulegraph.svg
 
 install: system-deps $(INSTALLED)
 
@@ -65,7 +70,7 @@ test-system-deps:
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[train,test]'
 	touch $@
 
 clean:

@@ -1,21 +1,25 @@
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The workflow's own default (the real model), also when run with --directory elsewhere; a
+# --configfile is merged over it, key by key.
+configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 report: "report/workflow.rst"
 
 
+# One file per stage (stageN_<target>.smk): its jobs, then the target that stops after it.
 include: "rules/common.smk"
-include: "rules/audio.smk"
-include: "rules/dataset.smk"
-include: "rules/checkpoint.smk"
-include: "rules/features.smk"
-include: "rules/finetune.smk"
-include: "rules/targets.smk"
+include: "rules/stage0-1_resample_metadata.smk"
+include: "rules/stage2_vocab.smk"
+include: "rules/stage3_extend.smk"
+include: "rules/stage4_features.smk"
+include: "rules/stage5_finetune.smk"
 
 
 rule all:

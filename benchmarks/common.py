@@ -46,7 +46,7 @@ def snakemake_cmd(workdir: Path, input_dir: Path, *args: str, dataset_name: str 
         sys.executable, "-m", "snakemake",
         "--snakefile", str(REPO / "Snakefile"),
         "--directory", str(workdir),
-        "--configfile", str(REPO / "config" / "config.yaml"),
+        "--configfile", str(REPO / "config" / "demo.yaml"),
         "--cores", str(CORES),
         *args,
         "--config", f"input_dir={input_dir}", f"dataset_name={dataset_name}",

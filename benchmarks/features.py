@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -10,13 +9,15 @@ import soundfile
 
 from common import CACHE, CORES, fresh, timed
 
+from f5flow.records import ClipRecord
+
 N = 100_000
 
 
 def prepare() -> object:
     """100k metadata rows over hard links of 50 short wavs (both tools only read headers;
     a file system allows some 65k links per file)."""
-    folder = CACHE / f"features_{N}"
+    folder = CACHE / f"features_{N}_v2"  # v2: typed records
     if (folder / ".complete").exists():
         return folder
     data = fresh(folder / "data")
@@ -38,7 +39,7 @@ def prepare() -> object:
             text = f"câu số {i} của tiếng việt"
             ours.write(f"wavs/{name}.wav|{text}\n")
             upstream.write(f"{data / 'wavs' / name}.wav|{text}\n")
-            records.write(json.dumps({"name": name, "duration": seconds}) + "\n")
+            records.write(ClipRecord(name=name, file=f"{name}.wav", duration=seconds).to_json() + "\n")
     vocab = sorted(set("".join(f"câu số {i} của tiếng việt" for i in range(10))))
     (data / "vocab.txt").write_text("".join(c + "\n" for c in vocab), encoding="utf-8")
     (folder / ".complete").touch()
@@ -47,9 +48,9 @@ def prepare() -> object:
 
 OURS = """
 import sys
-from f5flow import features, units
+from f5flow import records, trainset
 folder = sys.argv[1]
-features.build(f"{folder}/data/metadata.csv", units.read_records(f"{folder}/records.jsonl"),
+trainset.build(f"{folder}/data/metadata.csv", records.read_records(f"{folder}/records.jsonl"),
                f"{folder}/data/vocab.txt", f"{folder}/out_ours/raw.arrow", f"{folder}/out_ours/duration.json")
 """
 

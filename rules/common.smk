@@ -7,42 +7,57 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import checkpoint, hub, inputs, model, vocab  # noqa: E402
+from f5flow import errors, hub, inputs, jobunits, model, vocabulary, weights  # noqa: E402
 
+# The default config is the real model and names no data: say what to give, not a schema dump.
+_missing = [key for key in ("input_dir", "dataset_name") if key not in config]
+if _missing:
+    raise WorkflowError(
+        f"config key(s) {', '.join(_missing)} missing: run with --config "
+        "input_dir=/path/to/recordings dataset_name=myvoice (or --configfile config/demo.yaml for "
+        "the bundled demo)"
+    )
 validate(config, schema="../config/schema.yaml")
 
+# Output roots; every path below is built from these.
+DATA_ROOT, WORK_ROOT, LOGS_ROOT, CKPTS_ROOT = "data", "work", "logs", "ckpts"
 DATASET = config["dataset_name"]
-DATA = f"data/{DATASET}"
-WORK = f"work/{DATASET}"
-LOGS = f"logs/{DATASET}"
-BENCHMARKS = f"logs/{DATASET}/benchmark"
-CKPTS = f"ckpts/{DATASET}"
+DATA = f"{DATA_ROOT}/{DATASET}"
+WORK = f"{WORK_ROOT}/{DATASET}"
+LOGS = f"{LOGS_ROOT}/{DATASET}"
+BENCHMARKS = f"{LOGS}/benchmark"
+CKPTS = f"{CKPTS_ROOT}/{DATASET}"
+# The demo's stand-in pretrained model, shared by every dataset that names it.
+TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 
-# Absolute, so that no path handed to sox can read as an option or a `|pipe`.
-INPUT_DIR = os.path.abspath(config["input_dir"])
+# Conventions shared by the rules:
+# - `localrule: True` marks jobs of seconds of file work (aggregates, small records): on a
+#   cluster they run on the submitting host, since a batch job would spend longer queueing and
+#   starting than working (BENCHMARKS.md).
+# - What a stage reads from outside the project (the input folder, the pretrained vocab inside
+#   the Python environment, an hf:// checkpoint) is tracked by content (file names, sizes and
+#   mtimes; a sha256; the hub name) in `params`, never by absolute path, so a copied project or
+#   another environment re-runs nothing that has not changed.
 try:
-    ENTRIES = inputs.discover(INPUT_DIR)
-except inputs.InputDirError as err:
-    raise WorkflowError(str(err))
-if not ENTRIES:
-    raise WorkflowError(f"config key input_dir: {INPUT_DIR} holds no files")
-UNITS = inputs.assign_units(ENTRIES, config["shard_size"], config["min_units"])
-
-try:
-    PRETRAINED_VOCAB = vocab.resolve(config["pretrained_vocab"])
+    # Discovery is one listing of the folder (no file opened), so it runs at every start-up.
+    ENTRIES = inputs.discover(os.path.abspath(config["input_dir"]))
+    if not ENTRIES:
+        raise inputs.InputDirError(f"config key input_dir: {config['input_dir']} holds no files")
+    UNITS = jobunits.assign_units(ENTRIES, config["shard_size"], config["min_units"])
+    PRETRAINED_VOCAB_SHA256 = vocabulary.fingerprint(config["pretrained_vocab"])
     BACKBONE, ARCH = model.architecture(
         config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]
     )
-except (vocab.VocabError, ValueError) as err:
+except errors.F5flowError as err:
     raise WorkflowError(str(err))
 
 PRETRAINED_CHECKPOINT = config["pretrained_checkpoint"]
 # The fine-tune's starting point, named as upstream names it (pretrained_<file name>).
-EXTENDED_CHECKPOINT = f"{CKPTS}/{checkpoint.pretrained_name(PRETRAINED_CHECKPOINT)}"
+EXTENDED_CHECKPOINT = f"{CKPTS}/{weights.pretrained_name(PRETRAINED_CHECKPOINT)}"
 
 
 wildcard_constraints:
-    unit=r"[fs][0-9a-f]+(of[0-9]+)?",
+    unit=jobunits.UNIT_WILDCARD,
 
 
 def unit_entries(wildcards):

@@ -2,14 +2,12 @@
 
 import logging
 
-from f5flow import features, logs, units, vocab
+from f5flow import records, snakejob, trainset
 
-logs.to_file(snakemake.log[0])
-with logs.failing_cleanly(features.FeaturesError, vocab.VocabError, ValueError):
-    records = units.read_all_records(snakemake.input.records)
-    n = features.build(
+with snakejob.run(snakemake):
+    n = trainset.build(
         snakemake.input.metadata,
-        records,
+        records.read_all_records(snakemake.input.records),
         snakemake.input.vocab,
         snakemake.output.arrow,
         snakemake.output.durations,

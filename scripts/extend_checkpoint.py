@@ -2,13 +2,12 @@
 
 import logging
 
-from f5flow import checkpoint, hub, logs, vocab
+from f5flow import hub, snakejob, vocabulary, weights
 
-logs.to_file(snakemake.log[0])
-with logs.failing_cleanly(checkpoint.CheckpointError, hub.HubError, vocab.VocabError):
+with snakejob.run(snakemake):
     source = snakemake.params.source
     path = hub.fetch(source)
-    ckpt = checkpoint.load(path)
+    ckpt = weights.load(path)
     if ckpt.dropped:
         logging.warning(
             "dropped %s from %s: with them upstream's Trainer would resume that training "
@@ -16,22 +15,19 @@ with logs.failing_cleanly(checkpoint.CheckpointError, hub.HubError, vocab.VocabE
             ", ".join(ckpt.dropped),
             path,
         )
-    pretrained = vocab.read_lines(snakemake.input.pretrained_vocab)
-    lines = vocab.read_lines(snakemake.input.vocab)
-    if lines[: len(pretrained)] != pretrained:
-        raise vocab.VocabError(
-            f"{snakemake.input.vocab} does not start with the lines of "
-            f"{snakemake.input.pretrained_vocab}: re-run the vocab stage"
-        )
-    extended = checkpoint.extend(
+    pretrained_path = vocabulary.resolve(snakemake.params.pretrained_vocab)
+    pretrained = vocabulary.read_lines(pretrained_path)
+    lines = vocabulary.read_lines(snakemake.input.vocab)
+    vocabulary.check_prefix(pretrained, lines, pretrained_path, snakemake.input.vocab)
+    extended = weights.extend(
         ckpt,
         pretrained_lines=len(pretrained),
         vocab_lines=len(lines),
-        vocab_sha256=vocab.sha256(snakemake.input.vocab),
+        vocab_sha256=vocabulary.sha256(snakemake.input.vocab),
         init=snakemake.params.new_rows,
         source=source,
     )
-    checkpoint.save(snakemake.output.checkpoint, extended)
+    weights.save(snakemake.output.checkpoint, extended)
     logging.info(
         "%s: text embedding %d -> %d rows (%s new rows)",
         snakemake.output.checkpoint,

@@ -2,8 +2,8 @@
 
 import logging
 
-from f5flow import dataset, logs
+from f5flow import dataset, snakejob
 
-logs.to_file(snakemake.log[0])
-n = dataset.publish_wavs(snakemake.input.wavs, snakemake.output.wavs)
-logging.info("published %d resampled recordings into %s", n, snakemake.output.wavs)
+with snakejob.run(snakemake):
+    n = dataset.publish_wavs(snakemake.input.wavs, snakemake.output.wavs)
+    logging.info("published %d resampled recordings into %s", n, snakemake.output.wavs)

@@ -43,8 +43,12 @@ def tree_digest(folder) -> dict[str, str]:
     return digest
 
 
-def snakemake_command(workdir, *args, **config) -> list[str]:
-    """The workflow's CLI in `workdir` with the repository's default config plus `config`."""
+DEMO_CONFIG = REPO / "config" / "demo.yaml"
+
+
+def snakemake_command(workdir, *args, configfile=DEMO_CONFIG, **config) -> list[str]:
+    """The workflow's CLI in `workdir` with the demo's config (or the config files given; None:
+    only the workflow's default, the real model) plus `config`."""
     cmd = [
         sys.executable,
         "-m",
@@ -53,20 +57,21 @@ def snakemake_command(workdir, *args, **config) -> list[str]:
         str(REPO / "Snakefile"),
         "--directory",
         str(workdir),
-        "--configfile",
-        str(REPO / "config" / "config.yaml"),
-        "--cores",
-        "2",
     ]
+    configfiles = [configfile] if isinstance(configfile, (str, Path)) else list(configfile or ())
+    if configfiles:
+        cmd += ["--configfile", *map(str, configfiles)]
+    # after --configfile, which takes every argument up to the next option
+    cmd += ["--cores", "2"]
     cmd += list(args)  # before --config, which takes every argument after it
     if config:
         cmd += ["--config"] + [f"{k}={v}" for k, v in config.items()]
     return cmd
 
 
-def snakemake(workdir, *args, check=True, env=None, **config) -> subprocess.CompletedProcess:
+def snakemake(workdir, *args, check=True, env=None, configfile=DEMO_CONFIG, **config):
     """Run the real workflow CLI (see snakemake_command); fail with its output unless check=False."""
-    cmd = snakemake_command(workdir, *args, **config)
+    cmd = snakemake_command(workdir, *args, configfile=configfile, **config)
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -100,11 +105,11 @@ def wait_for_saved_update(log, proc, at_least: int, timeout: float = 300) -> lis
 
 def assert_trained_every_update_once(checkpoint_dir, updates: int = 60) -> None:
     """A stopped and resumed fine-tune ended at the planned update, with one loss per update."""
-    from f5flow import finetune
+    from f5flow.training.losses import losses
 
     done = json.loads((checkpoint_dir / "finetune_complete.json").read_text())
     assert done["update"] == updates  # continued to the planned end, not `updates` more
-    logged = [u for u, _ in finetune.losses(str(checkpoint_dir), "F5flow_Tiny")]
+    logged = [u for u, _ in losses(str(checkpoint_dir), "F5flow_Tiny")]
     assert logged == list(range(1, updates + 1))
 
 
@@ -120,7 +125,7 @@ def demo_copy(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """The whole default workflow on a copy of the demo (dataset "demo"), run once per session."""
+    """The whole demo workflow on a copy of the demo (dataset "demo"), run once per session."""
     import shutil
 
     root = tmp_path_factory.mktemp("demo_run")

@@ -2,7 +2,7 @@
 
 Everything lives under `root`: munge key and socket, slurm.conf, gres.conf (one fake GPU), state,
 spool, logs and pid files. Nothing is written to /etc; the daemons are stopped by the PIDs they
-wrote, never by name. Needs root and Debian's `slurm-wlm` + `munge` (see ../shared/docs).
+wrote, never by name. Needs root and Debian's `slurm-wlm` + `munge` (`make test` installs them).
 """
 
 from __future__ import annotations

@@ -2,18 +2,12 @@ import csv
 import os
 
 from f5flow import dataset
+from f5flow.records import ClipRecord
 
 
 def record(name, problem=None, words=4, duration=2.0, text="xin chào các bạn", detail=""):
-    return {
-        "name": name,
-        "file": name + ".wav",
-        "problem": problem,
-        "detail": detail,
-        "text": text,
-        "words": words,
-        "duration": duration,
-    }
+    return ClipRecord(name=name, file=name + ".wav", problem=problem, detail=detail, text=text,
+                      words=words, duration=duration)
 
 
 FILTERS = dataset.Filters(min_duration=1.0, max_duration=30.0, min_words=3)

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from f5flow import finetune
+from f5flow.training.trainer import HISTORY
 
 from conftest import (
     DEMO, REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
@@ -88,7 +88,7 @@ def test_demo_through_the_slurm_profile_matches_a_local_run(slurm, tmp_path, dem
 def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, demo_copy):
     config = {"input_dir": demo_copy, "dataset_name": "demo"}
     snakemake(tmp_path, "features", "extend", **config)  # the stages before, on this host
-    log = tmp_path / "logs" / "demo" / "finetune.log"
+    log = tmp_path / "logs" / "demo" / "finetune_model.log"
     cmd = snakemake_command(tmp_path, "finetune", "--profile", slurm.profile(tmp_path / "profile"), **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **slurm.env})
@@ -106,7 +106,7 @@ def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, d
     assert job_id, f"training was not caught midway (saved {saved}):\n{output}"
     assert proc.returncode == 0, output  # the profile's retries resubmitted the job
 
-    history = (tmp_path / "ckpts" / "demo" / finetune.HISTORY).read_text()
+    history = (tmp_path / "ckpts" / "demo" / HISTORY).read_text()
     print(history)
     stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history)
     resumed = re.search(r"resuming from model_last.pt at update (\d+)", history)

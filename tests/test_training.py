@@ -11,8 +11,9 @@ import subprocess
 import pytest
 import torch
 
-from f5flow import checkpoint, finetune, vocab
-from f5flow.checkpoint import EMBED_KEY
+from f5flow import vocabulary, weights
+from f5flow.training.losses import losses as logged_losses
+from f5flow.weights import EMBED_KEY
 
 from conftest import (
     REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
@@ -21,13 +22,13 @@ from conftest import (
 
 pytestmark = pytest.mark.workflow
 
-PRETRAINED_VOCAB = vocab.resolve("pkg://f5_tts/infer/examples/vocab.txt")
+PRETRAINED_VOCAB = vocabulary.resolve("pkg://f5_tts/infer/examples/vocab.txt")
 
 
 def test_extended_checkpoint_rows(demo_run):
-    tiny = checkpoint.load(str(demo_run / "work" / "tiny_model" / "model_tiny.safetensors"))
-    extended = checkpoint.load(str(demo_run / "ckpts" / "demo" / "pretrained_model_tiny.safetensors"))
-    lines = vocab.read_lines(str(demo_run / "data" / "demo" / "vocab.txt"))
+    tiny = weights.load(str(demo_run / "work" / "tiny_model" / "model_tiny.safetensors"))
+    extended = weights.load(str(demo_run / "ckpts" / "demo" / "pretrained_model_tiny.safetensors"))
+    lines = vocabulary.read_lines(str(demo_run / "data" / "demo" / "vocab.txt"))
     old, new = tiny.ema[EMBED_KEY], extended.ema[EMBED_KEY]
     assert old.shape[0] == 2545 + 1 and new.shape[0] == len(lines) + 1
     assert torch.equal(new[: old.shape[0]], old)
@@ -57,7 +58,7 @@ def test_upstream_custom_dataset_reads_every_row(demo_run):
 def test_finetune_learns_and_inference_loads_it(demo_run):
     ckpts = demo_run / "ckpts" / "demo"
     done = json.loads((ckpts / "finetune_complete.json").read_text())
-    losses = [loss for _, loss in finetune.losses(str(ckpts), "F5flow_Tiny")]
+    losses = [loss for _, loss in logged_losses(str(ckpts), "F5flow_Tiny")]
     print(f"updates {done['update']}, loss first 10 mean {sum(losses[:10]) / 10:.2f}, "
           f"last 10 mean {sum(losses[-10:]) / 10:.2f}")
     assert done["update"] >= 20 and len(losses) == done["update"]
@@ -68,7 +69,7 @@ def test_finetune_learns_and_inference_loads_it(demo_run):
     from f5_tts.model import DiT
 
     card = json.loads((ckpts / "inference.json").read_text())
-    assert card["vocab_sha256"] == vocab.sha256(str(demo_run / "data" / "demo" / "vocab.txt"))
+    assert card["vocab_sha256"] == vocabulary.sha256(str(demo_run / "data" / "demo" / "vocab.txt"))
     assert card["tokenisation"]["convert_char_to_pinyin"] is False
     model = load_model(DiT, card["model"]["arch"], str(ckpts / "model_last.pt"),
                        vocab_file=card["vocab_file"], device="cpu")
@@ -79,7 +80,7 @@ def test_finetune_learns_and_inference_loads_it(demo_run):
 def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
     config = {"input_dir": demo_copy, "dataset_name": "demo"}
     snakemake(tmp_path, "features", "extend", **config)
-    log = tmp_path / "logs" / "demo" / "finetune.log"
+    log = tmp_path / "logs" / "demo" / "finetune_model.log"
     cmd = snakemake_command(tmp_path, "finetune", **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     saved = wait_for_saved_update(log, proc, at_least=15)
@@ -99,9 +100,9 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
 def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_copy):
     ckpt = tmp_path / "downloaded" / "model_1000.safetensors"
     ckpt.parent.mkdir()
-    checkpoint.build_tiny(str(ckpt), 2545, "DiT", {"dim": 16, "depth": 1, "heads": 2, "text_dim": 8})
+    weights.build_tiny(str(ckpt), 2545, "DiT", {"dim": 16, "depth": 1, "heads": 2, "text_dim": 8})
     short_vocab = tmp_path / "other_vocab.txt"
-    vocab.write_lines(str(short_vocab), vocab.read_lines(PRETRAINED_VOCAB)[:2000])
+    vocabulary.write_lines(str(short_vocab), vocabulary.read_lines(PRETRAINED_VOCAB)[:2000])
     proc = snakemake(tmp_path, "finetune", "--show-failed-logs", check=False, input_dir=demo_copy,
                      dataset_name="demo", pretrained_checkpoint=ckpt, pretrained_vocab=short_vocab)
     output = proc.stdout + proc.stderr
@@ -126,34 +127,43 @@ def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_copy)
     assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
 
 
-PRESETS = {
-    "f5tts_v1_base.yaml": ("F5TTS_v1_Base/model_1250000.safetensors", "pretrained_model_1250000.safetensors"),
-    "f5tts_base.yaml": ("F5TTS_Base/model_1200000.pt", "pretrained_model_1200000.pt"),
+# (configuration files on top of config/config.yaml, hub file, extended checkpoint's name)
+REAL_MODELS = {
+    "default": ((), "F5TTS_v1_Base/model_1250000.safetensors", "pretrained_model_1250000.safetensors"),
+    "f5tts_base": (
+        (REPO / "config" / "presets" / "f5tts_base.yaml",),
+        "F5TTS_Base/model_1200000.pt",
+        "pretrained_model_1200000.pt",
+    ),
 }
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_preset_plans_the_real_checkpoint(tmp_path, demo_copy, preset):
-    configfiles = ("--configfile", str(REPO / "config" / "config.yaml"), str(REPO / "config" / "presets" / preset))
-    dry = snakemake(tmp_path, "-n", "finetune", *configfiles, input_dir=demo_copy, dataset_name="demo")
+@pytest.mark.parametrize("name", sorted(REAL_MODELS))
+def test_real_model_is_planned_by_default_and_by_preset(tmp_path, demo_copy, name):
+    configfiles, hub_file, extended = REAL_MODELS[name]
+    # what a user types for their own recordings: no option but input_dir and dataset_name
+    dry = snakemake(tmp_path, "-n", configfile=configfiles, input_dir=demo_copy, dataset_name="demo")
     jobs = {rule for rule, _ in planned_jobs(dry.stdout)}
     assert {"extend_checkpoint", "build_features", "finetune_model"} <= jobs
-    assert "tiny_pretrained" not in jobs  # the real checkpoint is fetched, not built
-    assert f"ckpts/demo/{PRESETS[preset][1]}" in dry.stdout
+    assert "build_tiny_model" not in jobs  # the real checkpoint is fetched, not built
+    assert f"ckpts/demo/{extended}" in dry.stdout
+    finetune_job = dry.stdout[dry.stdout.index("rule finetune_model:"):]
+    assert re.search(r"resources: .*\bgpu=1\b", finetune_job), finetune_job[:600]
 
     # Offline (as here), the extend job fails with what to do instead of a stack trace.
-    proc = snakemake(tmp_path, "extend", "--show-failed-logs", *configfiles, check=False,
+    proc = snakemake(tmp_path, "extend", "--show-failed-logs", check=False, configfile=configfiles,
                      env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")},
                      input_dir=demo_copy, dataset_name="demo")
     assert proc.returncode != 0
-    assert f"hf download SWivid/F5-TTS {PRESETS[preset][0]}" in proc.stdout + proc.stderr
+    assert f"hf download SWivid/F5-TTS {hub_file}" in proc.stdout + proc.stderr
+    assert "Traceback" not in (tmp_path / "logs" / "demo" / "extend_checkpoint.log").read_text()
 
 
 def test_upstream_architectures_are_read_from_the_wheel():
-    from f5flow.model import architecture
+    from f5flow.model import ModelError, architecture
 
     backbone, arch = architecture("F5TTS_v1_Base", None, None)
     assert backbone == "DiT" and arch["dim"] == 1024 and arch["depth"] == 22 and arch["text_dim"] == 512
     assert architecture("F5TTS_Base", None, None)[1]["pe_attn_head"] == 1
-    with pytest.raises(ValueError, match="exp_name"):
+    with pytest.raises(ModelError, match="exp_name"):
         architecture("No_Such_Model", None, None)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import unicodedata
 
 import pytest
 import soundfile
 
-from f5flow import inputs, vocab
+from f5flow import inputs, jobunits, vocabulary
 
-from conftest import DEMO, REPO, planned_jobs, snakemake, tree_digest, write_wav
+from conftest import DEMO, DEMO_CONFIG, REPO, planned_jobs, snakemake, tree_digest, write_wav
 
 pytestmark = pytest.mark.workflow
 
-PRETRAINED_VOCAB = vocab.resolve("pkg://f5_tts/infer/examples/vocab.txt")
+PRETRAINED_VOCAB = vocabulary.resolve("pkg://f5_tts/infer/examples/vocab.txt")
 
 
 def read_rejected(path):
@@ -180,13 +181,13 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
     assert planned_jobs(up_to_date.stdout) == []
 
     n_before = len(inputs.discover(str(demo_copy)))
-    assert inputs.unit_count(n_before, shard_size, 8) == inputs.unit_count(n_before + 1, shard_size, 8)
+    assert jobunits.unit_count(n_before, shard_size, 8) == jobunits.unit_count(n_before + 1, shard_size, 8)
     write_wav(demo_copy / "new_clip.wav", seconds=1.5)
     (demo_copy / "new_clip.txt").write_text("một bản ghi mới", encoding="utf-8")
 
     dry = snakemake(tmp_path, "-n", "vocab", **config)
     jobs = planned_jobs(dry.stdout)
-    unit = inputs.unit_id("new_clip", shard_size, inputs.unit_count(n_before + 1, shard_size, 8))
+    unit = jobunits.unit_id("new_clip", shard_size, jobunits.unit_count(n_before + 1, shard_size, 8))
     print(f"shard_size={shard_size}: jobs after adding one recording: {jobs}")
     assert sorted(jobs) == sorted(
         [
@@ -204,9 +205,9 @@ def test_changed_transcript_reruns_only_its_unit(tmp_path, demo_copy):
     snakemake(tmp_path, "vocab", **config)
     (demo_copy / "vi_007.txt").write_text("Bà kể chuyện cổ tích cho các cháu.", encoding="utf-8")
     jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout)
-    n_units = inputs.unit_count(len(inputs.discover(str(demo_copy))), 4, 2)
+    n_units = jobunits.unit_count(len(inputs.discover(str(demo_copy))), 4, 2)
     assert sorted(jobs) == sorted(
-        [("resample_unit", inputs.unit_id("vi_007", 4, n_units)), ("publish_wavs", ""),
+        [("resample_unit", jobunits.unit_id("vi_007", 4, n_units)), ("publish_wavs", ""),
          ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
     )
     snakemake(tmp_path, "vocab", **config)
@@ -231,6 +232,11 @@ def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
 
 
 def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
+    # the real default names no data: the message says what to give (no schema dump)
+    proc = snakemake(tmp_path, "-n", check=False, configfile=None)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "input_dir, dataset_name missing" in output
+    assert "--configfile config/demo.yaml" in output and "Failed validating" not in output
     proc = snakemake(tmp_path, "-n", check=False, input_dir=tmp_path / "missing", dataset_name="x")
     assert proc.returncode != 0 and "input_dir" in proc.stdout + proc.stderr
     proc = snakemake(tmp_path, "-n", check=False, input_dir=DEMO, dataset_name="x", shard_size=0)
@@ -242,8 +248,8 @@ def test_local_profile_limits_gpu_jobs_to_its_gpu_count(tmp_path):
     two_gpus.write_text("finetune:\n  gpus: 2\n")
     plans = {}
     for profile in ([], ["--profile", str(REPO / "profiles" / "local")]):
-        proc = snakemake(tmp_path, "-n", "finetune", "--configfile", str(REPO / "config" / "config.yaml"),
-                         str(two_gpus), *profile, input_dir=DEMO, dataset_name="demo")
+        proc = snakemake(tmp_path, "-n", "finetune", *profile, configfile=(DEMO_CONFIG, two_gpus),
+                         input_dir=DEMO, dataset_name="demo")
         block = proc.stdout[proc.stdout.index("rule finetune_model:"):]
         plans[bool(profile)] = re.search(r"resources: .*", block).group(0)
         assert ("resample_unit", "s0of8") in planned_jobs(proc.stdout)
@@ -264,3 +270,18 @@ def test_job_unit_size_does_not_change_the_results(tmp_path, hostile_dir):
     units = len(list((tmp_path / "shard_1" / "work" / "h" / "records").iterdir()))
     assert units > len(list((tmp_path / "shard_7" / "work" / "h" / "records").iterdir())) > 1
     assert outputs[1] == outputs[7]
+
+
+def test_a_moved_project_reruns_nothing(tmp_path, demo_run):
+    # The finished demo project (outputs, Snakemake's records, the recordings), copied with its
+    # mtimes to another path: no stage has anything new to read.
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(demo_run, moved)
+    dry = snakemake(moved, "-n", input_dir=moved / "recordings", dataset_name="demo")
+    assert planned_jobs(dry.stdout) == [], dry.stdout[-3000:]
+    # Nothing Snakemake compares holds where this Python environment keeps the pretrained vocab
+    # or where the project was: another environment or location changes none of it.
+    site = os.path.dirname(PRETRAINED_VOCAB)
+    for record in (moved / ".snakemake" / "metadata").iterdir():
+        text = record.read_text(encoding="utf-8", errors="replace")
+        assert site not in text and str(demo_run) not in text, record.name

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 
 import soundfile
 
+from .errors import F5flowError
+
 # F5-TTS's mel front-end is fixed at 24 kHz (hop 256): every training wav must be this rate.
 SAMPLE_RATE = 24000
 CHANNELS = 1
 SUBTYPE = "PCM_16"
 
 
-class AudioError(Exception):
+class AudioError(F5flowError):
     """A recording sox or soundfile cannot read; the message is the recorded detail."""
 
 

@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .records import WAV_SUFFIX, ClipRecord, metadata_path
+
 log = logging.getLogger(__name__)
 
 METADATA_HEADER = ("audio_file", "text")
@@ -21,6 +23,8 @@ REJECTED_HEADER = ("file", "reason", "detail")
 
 @dataclass(frozen=True)
 class Filters:
+    """config key `filters`: what a usable clip must meet."""
+
     min_duration: float = 1.0
     max_duration: float = 30.0
     min_words: int = 3
@@ -36,13 +40,13 @@ class Dataset:
         return sorted({ch for _, text in self.accepted for ch in text})
 
 
-def rejection(record: dict, filters: Filters) -> tuple[str, str] | None:
+def rejection(record: ClipRecord, filters: Filters) -> tuple[str, str] | None:
     """The first reason a record stays out of metadata.csv, or None."""
-    if record["problem"]:
-        return record["problem"], record["detail"]
-    if record["words"] < filters.min_words:
-        return "too_few_words", f"{record['words']} words < {filters.min_words}"
-    duration = record["duration"]
+    if record.problem:
+        return record.problem, record.detail
+    if record.words < filters.min_words:
+        return "too_few_words", f"{record.words} words < {filters.min_words}"
+    duration = record.duration
     if duration < filters.min_duration:
         return "too_short", f"{duration:.3f} s < {filters.min_duration:g} s"
     if duration > filters.max_duration:
@@ -50,14 +54,14 @@ def rejection(record: dict, filters: Filters) -> tuple[str, str] | None:
     return None
 
 
-def build(records: Iterable[dict], filters: Filters) -> Dataset:
+def build(records: Iterable[ClipRecord], filters: Filters) -> Dataset:
     accepted, rejected = [], []
     for record in records:
         reason = rejection(record, filters)
         if reason is None:
-            accepted.append((record["name"], record["text"]))
+            accepted.append((record.name, record.text))
         else:
-            rejected.append((record["file"], *reason))
+            rejected.append((record.file, *reason))
     accepted.sort()
     rejected.sort()
     return Dataset(accepted, rejected)
@@ -73,7 +77,7 @@ def write_metadata(path: str, dataset: Dataset) -> None:
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = _writer(f, "|")
         writer.writerow(METADATA_HEADER)
-        writer.writerows((f"wavs/{name}.wav", text) for name, text in dataset.accepted)
+        writer.writerows((metadata_path(name), text) for name, text in dataset.accepted)
 
 
 def write_rejected(path: str, dataset: Dataset) -> None:
@@ -110,7 +114,7 @@ def publish_wavs(unit_dirs: Iterable[str], out_dir: str) -> int:
     for unit_dir in unit_dirs:
         with os.scandir(unit_dir) as it:
             for dirent in it:
-                if not dirent.name.endswith(".wav"):
+                if not dirent.name.endswith(WAV_SUFFIX):
                     continue
                 target = os.path.join(out_dir, dirent.name)
                 try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 
+from .errors import F5flowError
+
 HF_SCHEME = "hf://"
 
 
-class HubError(Exception):
+class HubError(F5flowError):
     pass
 
 

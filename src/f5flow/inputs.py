@@ -1,19 +1,18 @@
-"""Input discovery and job units.
+"""Input discovery: every file of the input folder becomes part of exactly one `Entry`.
 
-An input folder holds `NAME.wav` + `NAME.txt` pairs. Every file in it becomes part of exactly one
-`Entry`; entries are grouped into job units (one entry each, or a stable shard of entries) so that
-adding a recording changes one unit only. Discovery is a single `scandir`: it runs at every
-Snakemake start-up, also for 100k files, so it never opens or stats a file beyond the listing.
+An input folder holds `NAME.wav` + `NAME.txt` pairs. Discovery is a single `scandir`: it runs at
+every Snakemake start-up, also for 100k files, so it never opens or stats a file beyond the
+listing. `jobunits` groups the entries into jobs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, replace
+
+from .errors import F5flowError
 
 AUDIO_SUFFIX = ".wav"
 TRANSCRIPT_SUFFIX = ".txt"
@@ -21,7 +20,7 @@ TRANSCRIPT_SUFFIX = ".txt"
 SNAKEMAKE_WILDCARD = re.compile(r"\{\s*[.\w]+\s*(,[^{}]*)?\}")
 
 
-class InputDirError(Exception):
+class InputDirError(F5flowError):
     """The configured input folder cannot be used at all."""
 
 
@@ -132,39 +131,3 @@ def discover(input_dir: str) -> list[Entry]:
     entries.sort(key=lambda e: e.name)
     return entries
 
-
-def _digest(name: str) -> bytes:
-    return hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
-
-
-def unit_count(n_entries: int, shard_size: int, min_units: int = 1) -> int:
-    """Number of hash buckets: the power of two at or above n_entries / shard_size and min_units.
-
-    A power of two keeps bucket membership fixed while files are added, until the count doubles.
-    The floor keeps a small dataset in enough units to fill the cores (empty buckets make no job).
-    """
-    needed = max(1, min_units, math.ceil(n_entries / shard_size))
-    return 1 << (needed - 1).bit_length()
-
-
-def unit_id(name: str, shard_size: int, n_units: int) -> str:
-    """The job unit of an entry: its own (shard_size 1) or a hash bucket of names."""
-    digest = _digest(name)
-    if shard_size == 1:
-        return "f" + digest.hex()
-    bucket = int.from_bytes(digest, "big") % n_units
-    width = len(str(n_units - 1))
-    return f"s{bucket:0{width}d}of{n_units}"
-
-
-def assign_units(
-    entries: list[Entry], shard_size: int, min_units: int = 1
-) -> dict[str, list[Entry]]:
-    """Group entries into job units; keys sorted, members in name order."""
-    if shard_size < 1 or min_units < 1:
-        raise ValueError("shard_size and min_units must be >= 1")
-    n_units = unit_count(len(entries), shard_size, min_units)
-    units: dict[str, list[Entry]] = {}
-    for entry in entries:
-        units.setdefault(unit_id(entry.name, shard_size, n_units), []).append(entry)
-    return dict(sorted(units.items()))

@@ -1,15 +1,20 @@
-"""Transcript decoding and normalisation.
+"""Transcript decoding, normalisation and tokenisation: the text path training and inference share.
 
-Vietnamese must be NFC before anything sees it: the pretrained vocab lacks 4 of the 5 combining
-tone marks, so NFD text would lose its tones silently (../shared/docs/vietnamese-text.md).
+Vietnamese must be NFC before anything sees it: the pretrained F5-TTS vocab holds the precomposed
+Vietnamese letters but lacks 4 of the 5 combining tone marks, so NFD text (common from macOS and
+some keyboards) would lose its tones silently. Tokens are single NFC characters: upstream's
+`convert_char_to_pinyin` is meant for Chinese and puts spaces inside Vietnamese words
+(`trường` -> `trườ ng`), so it is never applied.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
+from .errors import F5flowError
 
-class TranscriptError(ValueError):
+
+class TranscriptError(F5flowError):
     """A transcript that cannot be used; `reason` is a stable code for rejected.tsv."""
 
     def __init__(self, reason: str, detail: str):
@@ -55,3 +60,21 @@ def count_words(text: str) -> int:
 def read_transcript(path: str, lowercase: bool = True) -> str:
     with open(path, "rb") as f:
         return normalise(decode(f.read()), lowercase=lowercase)
+
+
+def tokenise(text: str) -> list[str]:
+    """The tokens f5flow trains on (and inference must feed the model): one per character."""
+    return list(text)
+
+
+def tokenisation_contract(lowercase: bool) -> dict:
+    """How text becomes tokens, as recorded next to the checkpoints for inference."""
+    return {
+        "unit": "character",
+        "unicode_normalisation": "NFC",
+        "whitespace": "collapsed to single spaces",
+        "lowercase": lowercase,
+        # upstream inference must get the same tokens: text as list(NFC string), not through
+        # convert_char_to_pinyin (it splits Vietnamese words)
+        "convert_char_to_pinyin": False,
+    }

@@ -12,16 +12,22 @@ import importlib.resources
 import os
 from dataclasses import dataclass
 
+from .errors import F5flowError
+
 PKG_SCHEME = "pkg://"
 
 
-class VocabError(Exception):
+class VocabError(F5flowError):
     pass
+
+
+def is_package_file(spec: str) -> bool:
+    return spec.startswith(PKG_SCHEME)
 
 
 def resolve(spec: str) -> str:
     """A vocab location as a local path: `pkg://PACKAGE/path/in/package` or a file path."""
-    if not spec.startswith(PKG_SCHEME):
+    if not is_package_file(spec):
         return os.path.abspath(spec)
     package, _, inner = spec[len(PKG_SCHEME) :].partition("/")
     try:
@@ -32,6 +38,13 @@ def resolve(spec: str) -> str:
             "which is not installed (run `make run`, or point pretrained_vocab at a file)"
         ) from None
     return str(root.joinpath(inner))
+
+
+def fingerprint(spec: str) -> str:
+    """sha256 of the vocab `spec` names: what a re-run compares, wherever the file lives."""
+    path = resolve(spec)
+    read_lines(path)  # a clear VocabError for a missing or undecodable file
+    return sha256(path)
 
 
 def read_lines(path: str) -> list[str]:
@@ -79,3 +92,36 @@ def extend(pretrained: list[str], characters: list[str]) -> Extension:
 def sha256(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def check_prefix(pretrained: list[str], lines: list[str], pretrained_path: str, vocab_path: str):
+    """vocab.txt must start with the pretrained lines: token ids are line numbers."""
+    if lines[: len(pretrained)] != pretrained:
+        raise VocabError(
+            f"{vocab_path} does not start with the lines of {pretrained_path}: re-run the vocab "
+            "stage (`snakemake vocab`)"
+        )
+
+
+def extension_summary(
+    extension: Extension, characters: list[str], source: str, pretrained_path: str, vocab_path: str
+) -> dict:
+    """vocab_extension.json: which characters were appended, and the hashes of both vocabs."""
+    return {
+        "pretrained_vocab": source,
+        "pretrained_sha256": sha256(pretrained_path),
+        "pretrained_lines": len(extension.pretrained),
+        "dataset_characters": len(characters),
+        "missing_count": len(extension.missing),
+        "missing": extension.missing,
+        "vocab_lines": len(extension.lines),
+        "vocab_sha256": sha256(vocab_path),
+    }
+
+
+def describe(extension: Extension, characters: list[str]) -> str:
+    return (
+        f"{len(extension.missing)} of {len(characters)} dataset characters missing from the "
+        f"pretrained vocab ({len(extension.pretrained)} lines), appended: "
+        f"{''.join(extension.missing)!r}"
+    )

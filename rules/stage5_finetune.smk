@@ -1,4 +1,7 @@
-rule model_card:
+# Stage 5: the fine-tune (the GPU job) and the model card inference needs.
+
+
+rule write_model_card:
     """What inference needs to use the checkpoints: vocab and its hash, tokenisation, model."""
     input:
         vocab=rules.extend_vocab.output.vocab,
@@ -6,9 +9,7 @@ rule model_card:
     output:
         card=f"{CKPTS}/inference.json",
     log:
-        f"{LOGS}/model_card.log",
-    # Seconds of file work: on a cluster it runs on the submitting host, since a batch job
-    # would cost more in queueing and start-up (6-11 s measured) than the work itself.
+        f"{LOGS}/write_model_card.log",
     localrule: True
     conda:
         "../envs/train.yaml"
@@ -19,7 +20,7 @@ rule model_card:
         arch=ARCH,
         source=PRETRAINED_CHECKPOINT,
     script:
-        "../scripts/model_card.py"
+        "../scripts/write_model_card.py"
 
 
 rule finetune_model:
@@ -33,14 +34,14 @@ rule finetune_model:
         durations=rules.build_features.output.durations,
         vocab=rules.extend_vocab.output.vocab,
         checkpoint=rules.extend_checkpoint.output.checkpoint,
-        card=rules.model_card.output.card,
+        card=rules.write_model_card.output.card,
     output:
         done=f"{CKPTS}/finetune_complete.json",
         settings=f"{WORK}/finetune_settings.json",
     log:
-        f"{LOGS}/finetune.log",
+        f"{LOGS}/finetune_model.log",
     benchmark:
-        f"{BENCHMARKS}/finetune.tsv"
+        f"{BENCHMARKS}/finetune_model.tsv"
     conda:
         "../envs/train.yaml"
     threads: lookup(dpath="finetune/num_workers", within=config)
@@ -52,4 +53,14 @@ rule finetune_model:
         backbone=BACKBONE,
         arch=ARCH,
     script:
-        "../scripts/finetune.py"
+        "../scripts/finetune_model.py"
+
+
+rule finetune:
+    """Target: stage 5 done (all six stages)."""
+    input:
+        rules.extend.input,
+        rules.features.input,
+        rules.finetune_model.output.done,
+        rules.write_model_card.output,
+    localrule: True

@@ -1,3 +1,6 @@
+# Stage 4: the training set in upstream F5-TTS's format.
+
+
 rule build_features:
     """Stage 4: raw.arrow + duration.json, from metadata.csv and the stage 0-1 records."""
     input:
@@ -16,3 +19,11 @@ rule build_features:
         "../envs/train.yaml"
     script:
         "../scripts/build_features.py"
+
+
+rule features:
+    """Target: stage 4 done."""
+    input:
+        rules.vocab.input,
+        rules.build_features.output,
+    localrule: True

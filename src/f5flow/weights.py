@@ -1,4 +1,4 @@
-"""Checkpoints in upstream F5-TTS's format: the demo stand-in, and extension for new characters.
+"""Checkpoint files in upstream F5-TTS's format: extension for new characters, the demo stand-in.
 
 Upstream keeps the text embedding of the EMA model under EMBED_KEY with one row per vocab line
 plus row 0 (the filler token), so rows == vocab lines + 1. Released checkpoints hold the EMA
@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .errors import F5flowError
+
 if TYPE_CHECKING:
     # imported where used: Snakemake imports this module each time it parses the workflow
     import torch
@@ -30,7 +32,7 @@ META_KEY = "f5flow"
 SEED = 666
 
 
-class CheckpointError(Exception):
+class CheckpointError(F5flowError):
     pass
 
 

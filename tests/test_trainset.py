@@ -1,11 +1,13 @@
-"""raw.arrow + duration.json as upstream's loader reads them."""
+"""raw.arrow + duration.json as upstream's loader reads them; the launcher and schedule checks."""
 
 import json
 
 import pytest
 
-from f5flow import dataset, features, hub, launch
-from f5flow.finetune import FinetuneError, check_schedule
+from f5flow import dataset, hub, trainset
+from f5flow.records import ClipRecord
+from f5flow.training import TrainingError, launch
+from f5flow.training.schedule import check_schedule
 
 from conftest import write_wav
 
@@ -18,7 +20,7 @@ def make_dataset(tmp_path, texts):
         name = f"clip {i}"
         write_wav(tmp_path / "wavs" / f"{name}.wav", seconds=1.0 + i, rate=24000)
         result.accepted.append((name, text))
-        records.append({"name": name, "duration": 1.0 + i})
+        records.append(ClipRecord(name=name, file=f"{name}.wav", duration=1.0 + i))
     dataset.write_metadata(str(tmp_path / "metadata.csv"), result)
     return records
 
@@ -34,7 +36,7 @@ def test_features_load_with_upstream_custom_dataset(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("".join(texts)))), encoding="utf-8")
     arrow, durations = tmp_path / "raw.arrow", tmp_path / "duration.json"
-    n = features.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
+    n = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
     assert n == 3
 
     rows = Dataset.from_file(str(arrow))
@@ -55,8 +57,8 @@ def test_character_missing_from_vocab_names_file_line_and_fix(tmp_path):
     records = make_dataset(tmp_path, ["xin chào", "bạn ỹ"])
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("xin chào bạn"))), encoding="utf-8")
-    with pytest.raises(features.FeaturesError) as err:
-        features.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(tmp_path / "a"), str(tmp_path / "d"))
+    with pytest.raises(trainset.TrainsetError) as err:
+        trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(tmp_path / "a"), str(tmp_path / "d"))
     message = str(err.value)
     assert "metadata.csv line 3" in message and "U+1EF9" in message and "snakemake vocab" in message
     assert not (tmp_path / "a").exists()
@@ -64,8 +66,8 @@ def test_character_missing_from_vocab_names_file_line_and_fix(tmp_path):
 
 def test_empty_metadata_is_refused(tmp_path):
     make_dataset(tmp_path, [])
-    with pytest.raises(features.FeaturesError, match="no rows"):
-        features.build(str(tmp_path / "metadata.csv"), [], str(tmp_path / "v"), str(tmp_path / "a"), str(tmp_path / "d"))
+    with pytest.raises(trainset.TrainsetError, match="no rows"):
+        trainset.build(str(tmp_path / "metadata.csv"), [], str(tmp_path / "v"), str(tmp_path / "a"), str(tmp_path / "d"))
 
 
 @pytest.mark.parametrize(
@@ -74,7 +76,7 @@ def test_empty_metadata_is_refused(tmp_path):
 )
 def test_accelerate_command_follows_gpu_count(gpus, expected):
     cmd = launch.accelerate_command(gpus, "bf16", "s.json")
-    assert cmd[-3:] == ["-m", "f5flow.finetune", "s.json"]
+    assert cmd[-3:] == ["-m", "f5flow.training.trainer", "s.json"]
     joined = " ".join(cmd)
     assert " ".join(expected) in joined
     assert ("--mixed_precision no" in joined) == (gpus == 0)
@@ -83,11 +85,11 @@ def test_accelerate_command_follows_gpu_count(gpus, expected):
 
 def test_schedule_guard():
     check_schedule(total_updates=60, num_warmup_updates=2, num_processes=1)
-    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+    with pytest.raises(TrainingError, match="num_warmup_updates"):
         check_schedule(total_updates=60, num_warmup_updates=60, num_processes=1)  # upstream: ZeroDivisionError
-    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+    with pytest.raises(TrainingError, match="num_warmup_updates"):
         check_schedule(total_updates=60, num_warmup_updates=20000, num_processes=1)
-    with pytest.raises(FinetuneError, match="num_warmup_updates"):
+    with pytest.raises(TrainingError, match="num_warmup_updates"):
         check_schedule(total_updates=60, num_warmup_updates=30, num_processes=2)
 
 

@@ -1,0 +1,16 @@
+"""The demo's stand-in for a downloaded pretrained model: tiny, in the released format."""
+
+import logging
+
+from f5flow import snakejob, vocabulary, weights
+
+with snakejob.run(snakemake):
+    lines = vocabulary.read_lines(vocabulary.resolve(snakemake.params.pretrained_vocab))
+    weights.build_tiny(
+        snakemake.output.checkpoint,
+        vocab_lines=len(lines),
+        backbone=snakemake.params.backbone,
+        arch=snakemake.params.arch,
+        seed=snakemake.params.seed,
+    )
+    logging.info("built %s for a %d-line vocab", snakemake.output.checkpoint, len(lines))

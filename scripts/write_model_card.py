@@ -1,0 +1,20 @@
+"""What a later inference needs to use the fine-tuned checkpoints, written next to them."""
+
+from f5flow import model, snakejob, vocabulary
+
+with snakejob.run(snakemake):
+    vocab = snakemake.input.vocab
+    snakejob.write_json(
+        snakemake.output.card,
+        model.card(
+            vocab_path=vocab,
+            vocab_sha256=vocabulary.sha256(vocab),
+            vocab_lines=len(vocabulary.read_lines(vocab)),
+            lowercase=snakemake.params.lowercase,
+            exp_name=snakemake.params.exp_name,
+            backbone=snakemake.params.backbone,
+            arch=snakemake.params.arch,
+            source=snakemake.params.source,
+            extended_checkpoint=snakemake.input.checkpoint,
+        ),
+    )

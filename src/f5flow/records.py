@@ -1,0 +1,95 @@
+"""The stage 0-1 record: what one job unit learned about one input, shared by every later step.
+
+A job unit writes one `ClipRecord` per entry (JSON lines); the aggregates (metadata.csv,
+rejected.tsv, wavs/) and the features read them back. Facts only: the filters are applied by the
+aggregate, so changing a filter re-runs no resampling. New per-file facts (audio quality, content
+hashes) go into `SourceAudio` or a field of their own, with a default so older records still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, fields
+
+# metadata.csv's audio_file column: the resampled clip, relative to the dataset folder.
+WAVS_DIR = "wavs"
+WAV_SUFFIX = ".wav"
+
+
+def metadata_path(name: str) -> str:
+    """`wavs/NAME.wav`: how metadata.csv names a clip."""
+    return f"{WAVS_DIR}/{name}{WAV_SUFFIX}"
+
+
+def name_from_metadata_path(audio_file: str) -> str:
+    """NAME from `wavs/NAME.wav` (the inverse of `metadata_path`)."""
+    prefix = WAVS_DIR + "/"
+    if not (audio_file.startswith(prefix) and audio_file.endswith(WAV_SUFFIX)):
+        raise ValueError(f"{audio_file!r} is not of the form {metadata_path('NAME')}")
+    return audio_file[len(prefix) : -len(WAV_SUFFIX)]
+
+
+def wav_file_name(name: str) -> str:
+    """The resampled clip's file name inside a wavs folder."""
+    return name + WAV_SUFFIX
+
+
+@dataclass(frozen=True)
+class SourceAudio:
+    """The input recording as found (before resampling), when libsndfile could read its header."""
+
+    sample_rate: int
+    channels: int
+    subtype: str
+    duration: float
+
+
+@dataclass
+class ClipRecord:
+    """One input entry after stages 0-1.
+
+    `problem`/`detail` are set when the entry cannot be used at all (a stable reason code for
+    rejected.tsv and a message a person can act on); then the facts below may be missing.
+    """
+
+    name: str  # unique clip name: wavs/NAME.wav
+    file: str  # the input file a report names for this entry
+    problem: str | None = None
+    detail: str = ""
+    text: str | None = None  # normalised transcript
+    words: int | None = None
+    duration: float | None = None  # seconds, measured on the resampled wav
+    source: SourceAudio | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, line: str) -> ClipRecord:
+        data = json.loads(line)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"record of {data.get('name')!r} has unknown fields {unknown}")
+        if data.get("source") is not None:
+            data["source"] = SourceAudio(**data["source"])
+        return cls(**data)
+
+
+def write_records(path: str, records: Iterable[ClipRecord]) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        for record in records:
+            f.write(record.to_json() + "\n")
+
+
+def read_records(path: str) -> list[ClipRecord]:
+    with open(path, encoding="utf-8") as f:
+        return [ClipRecord.from_json(line) for line in f if line.strip()]
+
+
+def read_all_records(paths: Iterable[str]) -> Iterator[ClipRecord]:
+    """Every record of every unit, unit by unit (the aggregates read them once, streaming)."""
+    for path in paths:
+        yield from read_records(path)
+

@@ -1,0 +1,58 @@
+"""The one way every Snakemake `script:` of f5flow runs: its log, and how it fails.
+
+    with snakejob.run(snakemake):
+        ...
+
+Everything the job logs goes to the rule's log file. An `F5flowError` (a problem the user can
+fix) ends the job with its message, in the log and on the console, and no traceback; any other
+exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+
+from .errors import F5flowError
+
+log = logging.getLogger("f5flow")
+
+
+def log_to_file(path: str) -> None:
+    # Line-buffered so a failing job's log is complete when Snakemake shows it.
+    stream = open(path, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the job
+    sys.stderr = stream
+    logging.basicConfig(
+        stream=stream,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+
+
+@contextlib.contextmanager
+def run(snakemake):
+    """Log to the job's log file; turn an F5flowError into one clear message and a failed job."""
+    log_to_file(snakemake.log[0])
+    try:
+        yield
+    except F5flowError as err:
+        log.error("%s", err)
+        # the console too: Snakemake prints only the log's path unless --show-failed-logs
+        print(f"Error in rule {snakemake.rule}: {err}", file=sys.__stderr__, flush=True)
+        sys.exit(1)
+
+
+def say(message: str) -> None:
+    """A line for the job's log and the console (what a person should see without opening logs)."""
+    log.info("%s", message)
+    print(message, file=sys.__stderr__, flush=True)
+
+
+def write_json(path: str, data: dict) -> None:
+    """A JSON output: UTF-8 as it is (Vietnamese stays readable), indented, newline-terminated."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.write("\n")

@@ -1,0 +1,18 @@
+"""Stage 5, the fine-tune, one module per concern.
+
+- `launch`: the Snakemake job's side: starts `accelerate launch` with one process per GPU and
+  outlives the trainer on a stop signal.
+- `settings`: the settings file the trainer reads, and the completion record the job writes.
+- `trainer`: the process accelerate starts: upstream's CFM, DiT, CustomDataset and Trainer with
+  explicit paths.
+- `preflight`: refuses, before training, what would crash inside upstream's Trainer.
+- `schedule`: the number of updates the run plans, as upstream computes it, and the warm-up check.
+- `stopping`: SIGTERM/SIGINT -> finish the update, save model_last.pt, exit.
+- `losses`: the loss values the tensorboard logger recorded.
+"""
+
+from ..errors import F5flowError
+
+
+class TrainingError(F5flowError):
+    pass

@@ -1,0 +1,58 @@
+"""Job units: which entries run together, and the ids Snakemake sees."""
+
+import re
+
+import pytest
+
+from f5flow import jobunits
+from f5flow.inputs import Entry
+
+
+def names(n):
+    return [Entry(f"clip_{i:05d}", audio=f"clip_{i:05d}.wav") for i in range(n)]
+
+
+def test_shard_size_one_gives_one_unit_per_entry():
+    units = jobunits.assign_units(names(50), 1)
+    assert len(units) == 50 and all(len(m) == 1 for m in units.values())
+
+
+@pytest.mark.parametrize(("n", "size", "count"), [(1, 100, 1), (100, 100, 1), (101, 100, 2), (700, 100, 8)])
+def test_unit_count_is_power_of_two(n, size, count):
+    assert jobunits.unit_count(n, size) == count
+
+
+@pytest.mark.parametrize(("n", "size", "floor", "count"), [(5, 1000, 8, 8), (1000, 1000, 8, 8), (10000, 1000, 8, 16), (9, 2, 3, 8)])
+def test_unit_count_has_a_floor(n, size, floor, count):
+    assert jobunits.unit_count(n, size, floor) == count
+
+
+def test_small_dataset_spreads_over_min_units():
+    units = jobunits.assign_units(names(40), 1000, min_units=8)
+    assert 6 <= len(units) <= 8 and sum(len(m) for m in units.values()) == 40
+
+
+def test_units_cover_every_entry_once_and_are_balanced():
+    entries = names(4000)
+    units = jobunits.assign_units(entries, 250)
+    members = [e for m in units.values() for e in m]
+    assert sorted(members, key=lambda e: e.name) == entries
+    assert len(units) == 16
+    assert max(len(m) for m in units.values()) < 2 * 250
+
+
+@pytest.mark.parametrize("size", [1, 7, 100])
+def test_adding_an_entry_changes_only_its_unit(size):
+    before = jobunits.assign_units(names(300), size)
+    new = Entry("zz_new", audio="zz_new.wav")
+    after = jobunits.assign_units(names(300) + [new], size)
+    changed = {u for u in before.keys() | after.keys() if before.get(u) != after.get(u)}
+    n_units = jobunits.unit_count(301, size)
+    assert changed == {jobunits.unit_id("zz_new", size, n_units)}
+
+
+def test_every_unit_id_matches_the_wildcard_regex():
+    ids = list(jobunits.assign_units(names(300), 1)) + list(jobunits.assign_units(names(3000), 7))
+    pattern = re.compile(jobunits.UNIT_WILDCARD)
+    assert all(pattern.fullmatch(unit) for unit in ids)
+    assert not pattern.fullmatch("s1of8.jsonl") and not pattern.fullmatch("../x")

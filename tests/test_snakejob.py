@@ -1,0 +1,51 @@
+"""Every script fails the same way: the cause in its log and on the console, no traceback."""
+
+import logging
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from f5flow import snakejob
+from f5flow.errors import F5flowError
+
+from conftest import REPO
+
+
+@pytest.fixture
+def job(tmp_path):
+    stderr = sys.stderr
+    yield SimpleNamespace(log=[str(tmp_path / "job.log")], rule="some_rule")
+    sys.stderr = stderr  # snakejob points it at the job's log
+    logging.basicConfig(force=True)
+
+
+def test_fixable_error_fails_the_job_with_its_message(job, capfd):
+    with pytest.raises(SystemExit) as stop:
+        with snakejob.run(job):
+            raise F5flowError("config key x: use y")
+    assert stop.value.code == 1
+    log = Path(job.log[0]).read_text()
+    assert "config key x: use y" in log and "Traceback" not in log
+    assert "Error in rule some_rule: config key x: use y" in capfd.readouterr().err
+
+
+def test_a_bug_keeps_its_traceback(job):
+    with pytest.raises(ZeroDivisionError):
+        with snakejob.run(job):
+            1 / 0
+
+
+def test_every_script_runs_inside_snakejob():
+    scripts = sorted((REPO / "scripts").glob("*.py"))
+    assert scripts
+    for script in scripts:
+        assert "with snakejob.run(snakemake):" in script.read_text(), script.name
+
+
+def test_every_rule_has_its_script_named_after_it():
+    rules = REPO / "rules"
+    text = "\n".join(p.read_text() for p in rules.glob("*.smk"))
+    for script in (REPO / "scripts").glob("*.py"):
+        assert f"rule {script.stem}:" in text, f"scripts/{script.name} is named after no rule"
