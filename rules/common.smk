@@ -7,7 +7,9 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import errors, hub, inputs, jobunits, model, vocabulary, weights  # noqa: E402
+from f5flow import configuration, errors, hub, inputs, jobunits, model, vocabulary  # noqa: E402
+from f5flow import weights  # noqa: E402
+from f5flow.training import startup  # noqa: E402
 
 # The default config is the real model and names no data: say what to give, not a schema dump.
 _missing = [key for key in ("input_dir", "dataset_name") if key not in config]
@@ -17,6 +19,10 @@ if _missing:
         "input_dir=/path/to/recordings dataset_name=myvoice (or --configfile config/demo.yaml for "
         "the bundled demo)"
     )
+# --config finetune='{epochs: 20}' hands nested values over as strings: typed as the schema asks
+config.update(
+    configuration.coerce_strings(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
+)
 validate(config, schema="../config/schema.yaml")
 
 # Output roots; every path below is built from these.
@@ -54,6 +60,25 @@ except errors.F5flowError as err:
 PRETRAINED_CHECKPOINT = config["pretrained_checkpoint"]
 # The fine-tune's starting point, named as upstream names it (pretrained_<file name>).
 EXTENDED_CHECKPOINT = f"{CKPTS}/{weights.pretrained_name(PRETRAINED_CHECKPOINT)}"
+
+# What would fail hours later fails now, before stage 0 (dry runs included), in the Snakemake
+# the user started (not again inside each cluster job, whose node may have no GPU). With --cores
+# the fine-tune runs here, so this machine's GPUs are checked; with --jobs (cluster profiles)
+# the job checks its node.
+FINETUNE_PLAN = []
+try:
+    if workflow.is_main_process:
+        FINETUNE_PLAN = startup.check(
+            config,
+            local_run=workflow.resource_settings.nodes is None,
+            extended_checkpoint=EXTENDED_CHECKPOINT,
+            durations=f"{DATA}/duration.json",
+            plan_updates=workflow.output_settings.dryrun,
+        )
+except errors.F5flowError as err:
+    raise WorkflowError(str(err))
+if FINETUNE_PLAN and workflow.output_settings.dryrun:
+    print("f5flow fine-tune plan:\n  " + "\n  ".join(FINETUNE_PLAN), file=sys.stderr)
 
 
 wildcard_constraints:

@@ -1,30 +1,27 @@
-"""Stage 5: the fine-tune through accelerate; resumes from model_last.pt when there is one."""
+"""Stage 5: the fine-tune through accelerate: resumes an interrupted run, or starts a new one."""
 
 import sys
 
 from f5flow import snakejob
-from f5flow.training import TrainingError, launch, settings
+from f5flow.training import job
 
 with snakejob.run(snakemake):
-    train = snakemake.params.train
-    job = settings.build(
-        dataset_name=snakemake.params.dataset_name,
-        arrow=snakemake.input.arrow,
-        vocab=snakemake.input.vocab,
-        checkpoint=snakemake.input.checkpoint,
-        backbone=snakemake.params.backbone,
-        arch=snakemake.params.arch,
-        # threads: finetune.num_workers, or what a profile gives the job (set-threads)
-        num_workers=snakemake.threads,
-        train=train,
+    snakejob.write_json(
+        snakemake.output.done,
+        job.run(
+            dataset_name=snakemake.params.dataset_name,
+            arrow=snakemake.input.arrow,
+            durations=snakemake.input.durations,
+            vocab=snakemake.input.vocab,
+            checkpoint=snakemake.input.checkpoint,
+            backbone=snakemake.params.backbone,
+            arch=snakemake.params.arch,
+            # threads: finetune.num_workers, or what a profile gives the job (set-threads)
+            num_workers=snakemake.threads,
+            train=snakemake.params.train,
+            job_gpus=snakemake.resources.gpu,
+            settings_path=snakemake.output.settings,
+            log=sys.stderr,
+            say=snakejob.say,
+        ),
     )
-    status = launch.run(
-        job,
-        snakemake.output.settings,
-        gpus=launch.job_gpus(snakemake.resources.gpu, log=sys.stderr),
-        mixed_precision=train["mixed_precision"],
-        log=sys.stderr,
-    )
-    if status != 0:
-        raise TrainingError(f"training failed (exit {status}): see {snakemake.log[0]}")
-    snakejob.write_json(snakemake.output.done, settings.completion(job))

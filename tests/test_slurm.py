@@ -18,7 +18,7 @@ import pytest
 from f5flow.training.trainer import HISTORY
 
 from conftest import (
-    DEMO, REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
+    DEMO, REPO, assert_trained_every_update_once, hf_cache, planned_jobs, snakemake, snakemake_command,
     wait_for_saved_update,
 )
 from slurm_cluster import LocalSlurm, missing_programs
@@ -82,7 +82,21 @@ def test_demo_through_the_slurm_profile_matches_a_local_run(slurm, tmp_path, dem
     assert "gpu:1" in training.get("TresPerJob", "") + training.get("TresPerNode", "")
     assert all(j.get("ArrayJobId") for j in jobs["resample_unit"])  # one array, not one sbatch each
     done = json.loads((tmp_path / "ckpts" / "demo" / "finetune_complete.json").read_text())
-    assert done["update"] == 60
+    assert done["finished_at_update"] == 60
+
+
+def test_real_config_runs_cpu_stages_on_nodes_without_gpus(slurm, tmp_path, demo_copy):
+    # The real default asks one GPU for the fine-tune; stages 0-1 go to nodes without one (this
+    # one has none): the GPU check is the fine-tune's, not every job's.
+    from f5flow import weights
+
+    stand_in = tmp_path / "stand_in.safetensors"
+    weights.build_tiny(str(stand_in), 2545, "DiT", {"dim": 16, "depth": 1, "heads": 2, "text_dim": 8})
+    env = {**slurm.env, **hf_cache(tmp_path / "hf", {"F5TTS_v1_Base/model_1250000.safetensors": stand_in})}
+    snakemake(tmp_path, "metadata", "--profile", slurm.profile(tmp_path / "profile"), configfile=None,
+              env=env, input_dir=demo_copy, dataset_name="demo")
+    assert (tmp_path / "data" / "demo" / "metadata.csv").exists()
+    assert all(j["JobState"] == "COMPLETED" for j in jobs_by_rule(slurm, tmp_path)["resample_unit"])
 
 
 def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, demo_copy):

@@ -12,11 +12,13 @@ import pytest
 import torch
 
 from f5flow import vocabulary, weights
+from f5flow.training import runs
 from f5flow.training.losses import losses as logged_losses
+from f5flow.training.trainer import HISTORY
 from f5flow.weights import EMBED_KEY
 
 from conftest import (
-    REPO, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
+    DEMO_CONFIG, REPO, hf_cache, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
     wait_for_saved_update,
 )
 
@@ -59,11 +61,17 @@ def test_finetune_learns_and_inference_loads_it(demo_run):
     ckpts = demo_run / "ckpts" / "demo"
     done = json.loads((ckpts / "finetune_complete.json").read_text())
     losses = [loss for _, loss in logged_losses(str(ckpts), "F5flow_Tiny")]
-    print(f"updates {done['update']}, loss first 10 mean {sum(losses[:10]) / 10:.2f}, "
+    print(f"updates {done['finished_at_update']}, loss first 10 mean {sum(losses[:10]) / 10:.2f}, "
           f"last 10 mean {sum(losses[-10:]) / 10:.2f}")
-    assert done["update"] >= 20 and len(losses) == done["update"]
-    assert sum(losses[-10:]) / 10 < sum(losses[:10]) / 10
+    assert (done["run"], done["run_kind"], done["started_at_update"]) == (1, "first", 0)
+    assert done["finished_at_update"] == done["planned_updates"] == done["updates_trained"] == 60
+    assert len(losses) == 60 and sum(losses[-10:]) / 10 < sum(losses[:10]) / 10
     assert done["loss"]["first_updates_mean"] == pytest.approx(sum(losses[:10]) / 10)
+    # linear warm-up over 2 updates to finetune.learning_rate, then linear decay to ~0
+    assert done["learning_rate"]["max"] == pytest.approx(1e-3)
+    assert done["learning_rate"]["last"] < 1e-6
+    data = demo_run / "data" / "demo"
+    assert done["data"]["sha256"] == runs.data_fingerprint(str(data / "raw.arrow"), str(data / "vocab.txt"))
 
     from f5_tts.infer.utils_infer import load_model
     from f5_tts.model import DiT
@@ -90,11 +98,18 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
     assert saved and saved[-1] < 60, f"training was not caught midway: saved {saved}"
 
     snakemake(tmp_path, "finetune", "--rerun-incomplete", **config)
-    text = log.read_text(errors="replace")
-    resumed = re.search(r"resuming from model_last.pt at update (\d+)", text)
-    print(f"killed after update {saved[-1]}; re-run {resumed.group(0) if resumed else 'did not resume'}")
-    assert resumed and int(resumed.group(1)) >= 15
-    assert_trained_every_update_once(tmp_path / "ckpts" / "demo")
+    ckpts = tmp_path / "ckpts" / "demo"
+    history = (ckpts / HISTORY).read_text()
+    signalled = history.find("SIGINT: saving model_last.pt after this update")
+    stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history[max(signalled, 0):])
+    resumed = re.search(r"resuming from model_last.pt at update (\d+)", history)
+    print(f"killed after update {saved[-1]}; {stopped and stopped.group(0)}; {resumed and resumed.group(0)}")
+    # the resume point is the update saved on the signal, not the last periodic save
+    assert signalled >= 0 and stopped and resumed and resumed.group(1) == stopped.group(1)
+    assert int(stopped.group(1)) >= 15
+    done = assert_trained_every_update_once(ckpts)
+    assert (done["run_kind"], done["started_at_update"]) == ("resume", int(stopped.group(1)))
+    assert done["updates_trained"] == 60 - int(stopped.group(1))
 
 
 def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_copy):
@@ -127,6 +142,65 @@ def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_copy)
     assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
 
 
+def test_fixed_data_and_raised_epochs_train_new_runs(tmp_path, demo_copy):
+    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+    ckpts = tmp_path / "ckpts" / "demo"
+
+    def done():
+        return json.loads((ckpts / "finetune_complete.json").read_text())
+
+    snakemake(tmp_path, **config)
+    first = done()
+    # the user fixes a transcript and re-runs; the fix drops characters only it had, so the vocab
+    # changes too and the last weights are remapped to it
+    (demo_copy / "vi_007.txt").write_text((demo_copy / "vi_001.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = snakemake(tmp_path, **config)
+    assert "rows are remapped by character" in proc.stdout + proc.stderr
+    second = done()
+    print("after the fix:", {k: second[k] for k in ("run_kind", "updates_trained", "learning_rate")})
+    assert second["data"]["sha256"] != first["data"]["sha256"]
+    assert (second["run"], second["run_kind"], second["started_at_update"]) == (2, "continue", 0)
+    assert second["updates_trained"] == 60
+    assert second["learning_rate"]["max"] >= 0.1 * 1e-3  # a fresh schedule, not the finished one
+    assert (ckpts / "previous" / "run_1" / "model_last.pt").exists()
+    history = (ckpts / HISTORY).read_text()
+    assert "started from the weights of" in history and "previous/run_1/model_last_remapped.pt" in history
+
+    # training longer on the same data: the two added epochs, with a schedule of their own
+    more = tmp_path / "more.yaml"
+    more.write_text("finetune:\n  epochs: 14\n")
+    snakemake(tmp_path, configfile=(DEMO_CONFIG, more), **config)
+    third = done()
+    print("after epochs 12 -> 14:", {k: third[k] for k in ("run_kind", "epochs", "updates_trained", "learning_rate")})
+    assert (third["run_kind"], third["epochs"], third["updates_trained"]) == ("continue", 2, 10)
+    assert third["learning_rate"]["max"] >= 0.1 * 1e-3
+
+    # the same again: nothing to train is an error that says what to set
+    proc = snakemake(tmp_path, "--forcerun", "finetune_model", configfile=(DEMO_CONFIG, more),
+                     check=False, **config)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "nothing to train" in output and "finetune.resume: restart" in output
+
+    # restart: from the extended checkpoint, all 14 epochs
+    restart = tmp_path / "restart.yaml"
+    restart.write_text("finetune:\n  epochs: 14\n  resume: restart\n")
+    snakemake(tmp_path, configfile=(DEMO_CONFIG, restart), **config)
+    fourth = done()
+    assert (fourth["run_kind"], fourth["epochs"], fourth["updates_trained"]) == ("restart", 14, 70)
+
+
+def test_gpus_the_machine_lacks_stop_before_stage_0(tmp_path, demo_copy):
+    two = tmp_path / "two_gpus.yaml"
+    two.write_text("finetune:\n  gpus: 2\n")
+    env = {"F5FLOW_GPU_COUNT": ""}  # this machine's own answer: no NVIDIA driver here
+    proc = snakemake(tmp_path, check=False, configfile=(DEMO_CONFIG, two), env=env,
+                     input_dir=demo_copy, dataset_name="demo")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "config key finetune.gpus: 2 GPU(s) asked" in output and "finetune.gpus: 0" in output
+    assert not (tmp_path / "data").exists() and not (tmp_path / "ckpts").exists()
+
+
 # (configuration files on top of config/config.yaml, hub file, extended checkpoint's name)
 REAL_MODELS = {
     "default": ((), "F5TTS_v1_Base/model_1250000.safetensors", "pretrained_model_1250000.safetensors"),
@@ -141,22 +215,48 @@ REAL_MODELS = {
 @pytest.mark.parametrize("name", sorted(REAL_MODELS))
 def test_real_model_is_planned_by_default_and_by_preset(tmp_path, demo_copy, name):
     configfiles, hub_file, extended = REAL_MODELS[name]
+    # a stand-in in the released format under the real name, in a Hugging Face cache, offline;
+    # and a machine with one GPU (this one has none: its count is given)
+    stand_in = tmp_path / ("stand_in" + os.path.splitext(hub_file)[1])
+    weights.build_tiny(str(stand_in), 2545, "DiT", {"dim": 16, "depth": 1, "heads": 2, "text_dim": 8})
+    env = {**hf_cache(tmp_path / "hf", {hub_file: stand_in}), "F5FLOW_GPU_COUNT": "1"}
+    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+
     # what a user types for their own recordings: no option but input_dir and dataset_name
-    dry = snakemake(tmp_path, "-n", configfile=configfiles, input_dir=demo_copy, dataset_name="demo")
+    dry = snakemake(tmp_path, "-n", configfile=configfiles, env=env, **config)
     jobs = {rule for rule, _ in planned_jobs(dry.stdout)}
     assert {"extend_checkpoint", "build_features", "finetune_model"} <= jobs
     assert "build_tiny_model" not in jobs  # the real checkpoint is fetched, not built
     assert f"ckpts/demo/{extended}" in dry.stdout
     finetune_job = dry.stdout[dry.stdout.index("rule finetune_model:"):]
     assert re.search(r"resources: .*\bgpu=1\b", finetune_job), finetune_job[:600]
+    assert "GPUs: 1 (finetune.gpus), fp16 on this machine" in dry.stderr
+    assert f"hf://SWivid/F5-TTS/{hub_file}, in the Hugging Face cache" in dry.stderr
+    assert "planned updates: known once the features stage has run" in dry.stderr
 
-    # Offline (as here), the extend job fails with what to do instead of a stack trace.
-    proc = snakemake(tmp_path, "extend", "--show-failed-logs", check=False, configfile=configfiles,
-                     env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")},
-                     input_dir=demo_copy, dataset_name="demo")
+    # the extend job takes it from the cache, offline; once the features exist the plan has
+    # the run's updates and its warm-up (5 % of them), checked against each other
+    snakemake(tmp_path, "extend", "features", configfile=configfiles, env=env, **config)
+    rows = weights.load(str(tmp_path / "ckpts" / "demo" / extended)).embedding_rows
+    assert rows == len(vocabulary.read_lines(str(tmp_path / "data" / "demo" / "vocab.txt"))) + 1
+    dry = snakemake(tmp_path, "-n", configfile=configfiles, env=env, **config)
+    planned = re.search(r"planned updates: (\d+) for 21 clips x 100 epochs .* warm-up (\d+)", dry.stderr)
+    assert planned, dry.stderr
+    assert 0 < int(planned.group(2)) < int(planned.group(1))
+    jobs = {rule for rule, _ in planned_jobs(dry.stdout)}
+    assert "finetune_model" in jobs and "extend_checkpoint" not in jobs
+
+
+def test_uncached_hub_checkpoint_offline_fails_the_dry_run(tmp_path, demo_copy):
+    env = {"HF_HOME": str(tmp_path / "empty_hf"), "HF_HUB_OFFLINE": "1", "F5FLOW_GPU_COUNT": "1"}
+    proc = snakemake(tmp_path, "-n", check=False, configfile=None, env=env, input_dir=demo_copy,
+                     dataset_name="demo")
+    output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert f"hf download SWivid/F5-TTS {hub_file}" in proc.stdout + proc.stderr
-    assert "Traceback" not in (tmp_path / "logs" / "demo" / "extend_checkpoint.log").read_text()
+    assert "pretrained_checkpoint hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors" in output
+    assert "hf download SWivid/F5-TTS F5TTS_v1_Base/model_1250000.safetensors" in output
+    assert "Traceback (most recent call last)" not in output
+    assert not (tmp_path / "data").exists()  # before stage 0
 
 
 def test_upstream_architectures_are_read_from_the_wheel():

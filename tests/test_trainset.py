@@ -110,12 +110,3 @@ def test_hub_fetch_offline_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(hub.HubError, match="hf download SWivid/F5-TTS"):
         hub.fetch("hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors")
-
-
-@pytest.mark.parametrize(
-    ("requested", "visible", "expected"),
-    [(1, None, 1), (2, "0,1,2,3", 4), (4, "2", 1), (0, "0,1", 0), (1, "", 0)],
-)
-def test_process_count_follows_the_jobs_gpus(requested, visible, expected):
-    environ = {} if visible is None else {"CUDA_VISIBLE_DEVICES": visible}
-    assert launch.job_gpus(requested, environ) == expected

@@ -109,3 +109,12 @@ def test_not_a_checkpoint(tmp_path):
 )
 def test_pretrained_name(source, name):
     assert weights.pretrained_name(source) == name
+
+
+def test_remapped_rows_follow_their_characters():
+    import torch
+
+    old = torch.arange(4.0).unsqueeze(1).repeat(1, 2)  # filler, a, b, c
+    fallback = -torch.arange(5.0).unsqueeze(1).repeat(1, 2)  # filler, a, c, d, e (pretrained/new)
+    rows = weights.remap_rows(old, ["a", "b", "c"], ["a", "c", "d", "e"], fallback)
+    assert rows[:, 0].tolist() == [0.0, 1.0, 3.0, -3.0, -4.0]

@@ -248,8 +248,9 @@ def test_local_profile_limits_gpu_jobs_to_its_gpu_count(tmp_path):
     two_gpus.write_text("finetune:\n  gpus: 2\n")
     plans = {}
     for profile in ([], ["--profile", str(REPO / "profiles" / "local")]):
+        # a workstation with two GPUs (this machine has none: the GPU check is told)
         proc = snakemake(tmp_path, "-n", "finetune", *profile, configfile=(DEMO_CONFIG, two_gpus),
-                         input_dir=DEMO, dataset_name="demo")
+                         env={"F5FLOW_GPU_COUNT": "2"}, input_dir=DEMO, dataset_name="demo")
         block = proc.stdout[proc.stdout.index("rule finetune_model:"):]
         plans[bool(profile)] = re.search(r"resources: .*", block).group(0)
         assert ("resample_unit", "s0of8") in planned_jobs(proc.stdout)

@@ -35,8 +35,40 @@ def fetch(spec: str) -> str:
     try:
         return hf_hub_download(repo_id=repo_id, filename=filename)
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as err:
+        raise HubError(f"cannot fetch {spec} ({type(err).__name__}): {fetch_advice(spec)}") from None
+
+
+def fetch_advice(spec: str) -> str:
+    repo_id, filename = parse(spec)
+    return (
+        f"fetch it where there is network with `hf download {repo_id} {filename}` into the Hugging "
+        "Face cache this run uses (HF_HOME), or set pretrained_checkpoint to a local file"
+    )
+
+
+def cached(spec: str) -> str | None:
+    """The local path of an hf:// file already in the Hugging Face cache, else None (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    repo_id, filename = parse(spec)
+    found = try_to_load_from_cache(repo_id=repo_id, filename=filename)
+    return found if isinstance(found, str) else None
+
+
+def check_reachable(spec: str, timeout: float = 5) -> None:
+    """An hf:// file not in the cache must be fetchable: the hub answers for it (one HEAD request)."""
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+
+    repo_id, filename = parse(spec)
+    if constants.HF_HUB_OFFLINE:
         raise HubError(
-            f"cannot fetch {spec} ({type(err).__name__}). Without network access, download it "
-            f"elsewhere with `hf download {repo_id} {filename}` into the Hugging Face cache "
-            "(HF_HOME), or set pretrained_checkpoint to a local file"
+            f"pretrained_checkpoint {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
+            f"and HF_HUB_OFFLINE is set: {fetch_advice(spec)}"
+        )
+    try:
+        get_hf_file_metadata(hf_hub_url(repo_id, filename), timeout=timeout)
+    except Exception as err:  # noqa: BLE001 - any failure to reach it means the same to the user
+        raise HubError(
+            f"pretrained_checkpoint {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
+            f"and the hub cannot be reached ({type(err).__name__}): {fetch_advice(spec)}"
         ) from None

@@ -166,6 +166,41 @@ def extend(
     return Checkpoint(ema, ckpt.format, meta)
 
 
+# The same text embedding in upstream's training checkpoints (model_last.pt): the online model's
+# key, and the EMA model's (EMBED_KEY).
+MODEL_EMBED_KEY = EMBED_KEY[len("ema_model.") :]
+
+
+def remap_rows(old: torch.Tensor, old_vocab: list[str], new_vocab: list[str], fallback: torch.Tensor):
+    """Text-embedding rows for `new_vocab` from rows trained for `old_vocab`: a character keeps its
+    trained row wherever its line moved; a character the old vocab lacks takes its row from
+    `fallback` (the extended pretrained checkpoint's, sized for new_vocab). Row 0 is the filler."""
+    import torch
+
+    position = {line: i + 1 for i, line in enumerate(old_vocab)}
+    rows = [old[0]] + [
+        old[position[line]] if line in position else fallback[i + 1] for i, line in enumerate(new_vocab)
+    ]
+    return torch.stack(rows).to(old.dtype)
+
+
+def remap_training_checkpoint(
+    path: str, old_vocab: list[str], new_vocab: list[str], pretrained: str, out: str
+) -> None:
+    """A run's model_last.pt (model and EMA weights) with its text embedding remapped to a new
+    vocab, for a new run to continue from (optimizer and schedule are not kept)."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    fallback = load(pretrained).ema[EMBED_KEY]
+    model = dict(state["model_state_dict"])
+    ema = dict(state[EMA_KEY])
+    model[MODEL_EMBED_KEY] = remap_rows(model[MODEL_EMBED_KEY], old_vocab, new_vocab, fallback)
+    ema[EMBED_KEY] = remap_rows(ema[EMBED_KEY], old_vocab, new_vocab, fallback)
+    torch.save({"model_state_dict": model, EMA_KEY: ema}, out + ".partial")
+    os.replace(out + ".partial", out)
+
+
 def pretrained_name(source: str) -> str:
     """Upstream's file name for the fine-tune's starting point: pretrained_<basename>."""
     base = os.path.basename(source.rstrip("/"))

@@ -31,19 +31,6 @@ def accelerate_command(gpus: int, mixed_precision: str, settings_path: str) -> l
     return cmd + ["-m", "f5flow.training.trainer", settings_path]
 
 
-def job_gpus(requested: int, environ=os.environ, log=None) -> int:
-    """GPUs to start processes on: those the job was given (SLURM sets CUDA_VISIBLE_DEVICES to a
-    job's GPUs), else `requested`. 0 (train on the CPU) stays 0."""
-    visible = environ.get("CUDA_VISIBLE_DEVICES")
-    if requested == 0 or visible is None:
-        return requested
-    gpus = len([d for d in visible.split(",") if d.strip()])
-    if gpus != requested and log is not None:
-        print(f"asked for {requested} GPU(s), the job has {gpus}: CUDA_VISIBLE_DEVICES={visible}",
-              file=log, flush=True)
-    return gpus
-
-
 def run(settings: dict, settings_path: str, gpus: int, mixed_precision: str, log) -> int:
     """Run the fine-tune to its end and return the launcher's exit status.
 

@@ -1,4 +1,5 @@
-"""Checks before training: what would otherwise crash inside upstream's Trainer, hours in."""
+"""Checks before training, run once by the job before accelerate starts any process: what would
+otherwise crash inside upstream's Trainer, hours in."""
 
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ def saved_update(path: str) -> int:
     return int(data.get("update", 0))
 
 
-def preflight(checkpoint_dir: str, vocab_size: int) -> int:
-    """Refuse what would crash inside upstream's Trainer; returns the update training starts at."""
+def check_pretrained(checkpoint_dir: str, vocab_size: int) -> str:
+    """The one extended pretrained_* checkpoint, sized for vocab.txt."""
     pretrained = sorted(
         p for p in glob.glob(os.path.join(checkpoint_dir, "pretrained_*")) if not p.endswith(".partial")
     )
@@ -41,33 +42,33 @@ def preflight(checkpoint_dir: str, vocab_size: int) -> int:
             f"takes whichever the folder lists first), found {[os.path.basename(p) for p in pretrained]}: "
             "remove the ones from earlier configurations"
         )
-    rows = embedding_rows(pretrained[0])
+    check_rows(pretrained[0], vocab_size, "re-run the extend stage for this vocab (`snakemake extend`)")
+    return pretrained[0]
+
+
+def check_rows(path: str, vocab_size: int, fix: str) -> None:
+    rows = embedding_rows(path)
     if rows != vocab_size + 1:
         raise TrainingError(
-            f"{pretrained[0]} has {rows} text-embedding rows, vocab.txt {vocab_size} lines (needs "
-            f"{vocab_size + 1}): re-run the extend stage for this vocab (`snakemake extend`)"
+            f"{path} has {rows} text-embedding rows (a vocab of {rows - 1} lines), vocab.txt "
+            f"{vocab_size} lines (needs {vocab_size + 1} rows): {fix}"
         )
+
+
+def readable_model_last(checkpoint_dir: str) -> int | None:
+    """The update model_last.pt was saved at; a truncated one is moved aside (None)."""
     last = os.path.join(checkpoint_dir, MODEL_LAST)
+    if not os.path.exists(last):
+        return None
     try:
-        rows = embedding_rows(last) if os.path.exists(last) else None
+        embedding_rows(last)
+        return saved_update(last)
     except Exception as err:  # noqa: BLE001 - any unreadable file is handled the same way
         # upstream writes model_last.pt in place: a job killed while saving leaves it truncated.
         aside = f"{last}.unreadable-{int(time.time())}"
         os.replace(last, aside)
         log.warning("model_last.pt is unreadable (%s): moved to %s", err, os.path.basename(aside))
-        rows = None
-    if rows is None:
-        log.info("no model_last.pt: the Trainer starts from its newest model_N.pt or %s",
-                 os.path.basename(pretrained[0]))
-        return 0
-    if rows != vocab_size + 1:
-        raise TrainingError(
-            f"{last} was trained with a vocab of {rows - 1} lines, vocab.txt has {vocab_size}: "
-            f"move {checkpoint_dir}/model_*.pt away to start a new fine-tune for this vocab"
-        )
-    update = saved_update(last)
-    log.info("resuming from model_last.pt at update %d", update)
-    return update
+        return None
 
 
 def check_audio_paths(rows, arrow_path: str) -> None:

@@ -1,45 +1,72 @@
-"""The updates a run plans, computed as upstream's Trainer does, and the warm-up check."""
+"""The updates a run plans, computed with upstream's own batch sampler, and its warm-up."""
 
 from __future__ import annotations
 
 import math
 
+from ..model import MEL_SPEC
 from . import TrainingError
 
 # upstream finetune_cli's seed for the resumable batch order
 RESUMABLE_SEED = 666
 
 
-def planned_updates(train_dataset, settings: dict, num_processes: int) -> int:
-    """Total updates exactly as upstream's Trainer.train computes them (it sizes the LR schedule)."""
+class _Frames:
+    """What upstream's DynamicBatchSampler reads of a dataset: its length and each clip's frames
+    (as CustomDataset.get_frame_len computes them from duration.json), without loading audio."""
+
+    def __init__(self, durations: list[float]):
+        self.durations = durations
+
+    def __len__(self) -> int:
+        return len(self.durations)
+
+    def get_frame_len(self, index: int) -> float:
+        return self.durations[index] * MEL_SPEC["target_sample_rate"] / MEL_SPEC["hop_length"]
+
+
+def planned_updates(durations: list[float], train: dict, epochs: int) -> int:
+    """Total scheduler updates exactly as upstream's Trainer.train computes them (it sizes the LR
+    schedule from all batches of an epoch, whatever the number of processes)."""
     from torch.utils.data import SequentialSampler
 
     from f5_tts.model.dataset import DynamicBatchSampler
 
-    if settings["batch_size_type"] == "frame":
+    if train["batch_size_type"] == "frame":
         batches = len(
             DynamicBatchSampler(
-                SequentialSampler(train_dataset),
-                settings["batch_size_per_gpu"],
-                max_samples=settings["max_samples"],
+                SequentialSampler(_Frames(durations)),
+                train["batch_size_per_gpu"],
+                max_samples=train["max_samples"],
                 random_seed=RESUMABLE_SEED,
                 drop_residual=False,
             )
         )
     else:
-        batches = math.ceil(len(train_dataset) / settings["batch_size_per_gpu"])
-    return math.ceil(batches / settings["grad_accumulation_steps"]) * settings["epochs"]
+        batches = math.ceil(len(durations) / train["batch_size_per_gpu"])
+    return math.ceil(batches / train["grad_accumulation_steps"]) * epochs
+
+
+def warmup_updates(train: dict, total_updates: int, num_processes: int) -> int:
+    """finetune.num_warmup_updates, or finetune.warmup_fraction of this run's planned updates.
+
+    Upstream multiplies the warm-up by the number of processes (its scheduler steps once per
+    process per update), so a fraction is divided by it.
+    """
+    if train.get("num_warmup_updates") is not None:
+        return train["num_warmup_updates"]
+    return max(1, round(train["warmup_fraction"] * total_updates / max(1, num_processes)))
 
 
 def check_schedule(total_updates: int, num_warmup_updates: int, num_processes: int) -> None:
     # Upstream decays the LR over total - warmup * processes updates: zero divides by zero,
     # negative never leaves warm-up (the model learns nothing).
-    warmup = num_warmup_updates * num_processes
+    warmup = num_warmup_updates * max(1, num_processes)
     if total_updates == 0:
         raise TrainingError("no batch to train on: every clip is longer than batch_size_per_gpu frames")
     if warmup >= total_updates:
         raise TrainingError(
             f"finetune.num_warmup_updates={num_warmup_updates} (x {num_processes} processes) is not "
             f"below the {total_updates} updates this run plans (batches per epoch x epochs): lower "
-            "it, or raise finetune.epochs"
+            "it, set it to null to use finetune.warmup_fraction, or raise finetune.epochs"
         )

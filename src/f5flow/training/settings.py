@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .losses import loss_summary, losses
+from .losses import learning_rate_summary, loss_summary, scalars
 from .preflight import MODEL_LAST, saved_update
 
 
@@ -17,6 +17,8 @@ def build(
     arch: dict,
     num_workers: int,
     train: dict,
+    start_weights: str | None = None,
+    run: str = "",
 ) -> dict:
     """The trainer's settings: absolute paths (accelerate's processes run in the checkpoint folder)."""
     return {
@@ -28,16 +30,35 @@ def build(
         "arch": arch,
         "num_workers": num_workers,
         "train": train,
+        # a new run continuing from the previous run's weights (relative to checkpoint_dir)
+        "start_weights": start_weights,
+        "run": run,  # the run's description, for the training history
     }
 
 
-def completion(settings: dict) -> dict:
-    """finetune_complete.json: the update the run ended at, its checkpoint and loss summary."""
-    checkpoint_dir = settings["checkpoint_dir"]
+def completion(job: dict, started_at: int, planned: int, data: str, run) -> dict:
+    """finetune_complete.json: what this job trained (this run's updates, learning rates, loss)."""
+    checkpoint_dir = job["checkpoint_dir"]
     last = os.path.join(checkpoint_dir, MODEL_LAST)
-    return {
-        "update": saved_update(last),
-        "checkpoint": last,
-        "loss": loss_summary(losses(checkpoint_dir, settings["train"]["exp_name"])),
-    }
+    finished = saved_update(last)
+    exp_name = job["train"]["exp_name"]
 
+    def this_job(pairs):
+        return [(u, v) for u, v in pairs if started_at < u <= finished]
+
+    return {
+        "run": run.number,
+        "run_kind": run.kind,
+        "started_at_update": started_at,
+        "finished_at_update": finished,
+        "planned_updates": planned,
+        "updates_trained": finished - started_at,
+        "epochs": run.epochs,
+        "learning_rate": learning_rate_summary(this_job(scalars(checkpoint_dir, exp_name, "lr"))),
+        "loss": loss_summary(this_job(scalars(checkpoint_dir, exp_name, "loss"))),
+        "data": {
+            "sha256": data,
+            "files": [os.path.join(job["dataset_dir"], "raw.arrow"), job["vocab"]],
+        },
+        "checkpoint": last,
+    }

@@ -1,5 +1,7 @@
 """Stop on SIGTERM (scancel, a SLURM time limit or pre-emption) or SIGINT (Ctrl-C): finish the
-update in progress, save model_last.pt, exit 128+signal. A second signal stops at once.
+update in progress, save model_last.pt, exit 128+signal. Signals within SAME_STOP_SECONDS of the
+first are the same request (SLURM and the launchers signal every process, in any order); a later
+one stops at once.
 
 Upstream's Trainer has no hook for this, so two of its calls are wrapped: the accelerator's
 `backward` (where every process checks for a stop request once per batch) and the Trainer's
@@ -13,10 +15,14 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 
 import torch
 
 log = logging.getLogger(__name__)
+
+# Stop signals within this many seconds of the first are one request (see request() below).
+SAME_STOP_SECONDS = 10
 
 
 def stop_dataloader_workers() -> None:
@@ -34,14 +40,20 @@ def save_and_stop_on_signal(trainer) -> None:
     on it (one all-reduce per batch), so all of them save the same update through upstream's
     save_checkpoint (whose barrier needs every process) and none waits on one that has left.
     """
-    state = {"signal": 0, "stopping": False}
+    state = {"signal": 0, "stopping": False, "first": 0.0}
     stops = {signal.SIGTERM, signal.SIGINT}
 
     def request(signum):
+        now = time.monotonic()
         if state["signal"]:
-            os._exit(128 + signum)
-        state["signal"] = signum
-        log.warning("%s: saving model_last.pt after this update (again to stop now)", signal.Signals(signum).name)
+            # SLURM signals every process and a launcher forwards what it gets: repeats within a
+            # few seconds are the same stop; a signal after that (a second Ctrl-C) stops at once.
+            if now - state["first"] > SAME_STOP_SECONDS:
+                os._exit(128 + signum)
+            return
+        state["signal"], state["first"] = signum, now
+        log.warning("%s: saving model_last.pt after this update (again after %d s to stop now)",
+                    signal.Signals(signum).name, SAME_STOP_SECONDS)
 
     # SLURM signals every process of a job, DataLoader workers included, and a worker killed by
     # it takes the trainer down before it can save. So the signals are blocked in this thread,

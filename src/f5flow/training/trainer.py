@@ -13,10 +13,12 @@ import logging
 import os
 import sys
 
+import torch
+
 from ..model import MEL_SPEC, build_model
 from . import TrainingError
-from .preflight import MODEL_LAST, check_audio_paths, preflight, saved_update
-from .schedule import RESUMABLE_SEED, check_schedule, planned_updates
+from .preflight import MODEL_LAST, saved_update
+from .schedule import RESUMABLE_SEED
 from .stopping import save_and_stop_on_signal, stop_dataloader_workers
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ HISTORY = "training_history.log"
 
 def train(settings: dict) -> None:
     from accelerate import PartialState
+    from accelerate.utils import parse_flag_from_env
     from datasets import Dataset
 
     from f5_tts.model import Trainer
@@ -52,28 +55,29 @@ def train(settings: dict) -> None:
 
     params = settings["train"]
     checkpoint_dir = settings["checkpoint_dir"]
-    processes = PartialState()
+    # as upstream's Accelerator will: on the CPU when the launcher says so (several CPU processes
+    # then form a gloo group instead of running apart)
+    processes = PartialState(cpu=parse_flag_from_env("ACCELERATE_USE_CPU"))
     num_processes = processes.num_processes
     if processes.is_main_process:
         # Snakemake deletes a job's log before a re-run or retry; this one keeps every attempt.
         history = logging.FileHandler(os.path.join(checkpoint_dir, HISTORY), encoding="utf-8")
         history.setFormatter(logging.Formatter("%(asctime)s %(levelname)s: %(message)s"))
         logging.getLogger().addHandler(history)
-        log.info("attempt started on %s (SLURM job %s), %d process(es)", os.uname().nodename,
-                 os.environ.get("SLURM_JOB_ID", "none"), num_processes)
+        log.info("attempt started on %s (SLURM job %s), %d process(es); %s", os.uname().nodename,
+                 os.environ.get("SLURM_JOB_ID", "none"), num_processes, settings.get("run", ""))
+        last = os.path.join(checkpoint_dir, MODEL_LAST)
+        if os.path.exists(last):
+            log.info("resuming from model_last.pt at update %d", saved_update(last))
     # tokenizer "custom": the vocab file is named directly (upstream's load_model does the same).
     vocab_char_map, vocab_size = get_tokenizer(settings["vocab"], "custom")
-    preflight(checkpoint_dir, vocab_size)
-
-    arrow = os.path.join(settings["dataset_dir"], "raw.arrow")
+    # the checkpoints, the schedule and the run were checked and planned once, by the job (job.py)
     with open(os.path.join(settings["dataset_dir"], "duration.json"), encoding="utf-8") as f:
         durations = json.load(f)["duration"]
-    rows = Dataset.from_file(arrow)
-    check_audio_paths(rows, arrow)
+    rows = Dataset.from_file(os.path.join(settings["dataset_dir"], "raw.arrow"))
     train_dataset = CustomDataset(rows, durations=durations, **MEL_SPEC)
-    total = planned_updates(train_dataset, params, num_processes)
-    check_schedule(total, params["num_warmup_updates"], num_processes)
-    log.info("%d rows, %d updates planned over %d process(es)", len(rows), total, num_processes)
+    log.info("%d rows, %d epoch(s), warm-up %d update(s), %d process(es)", len(rows),
+             params["epochs"], params["num_warmup_updates"], num_processes)
 
     model = build_model(settings["backbone"], settings["arch"], vocab_size, vocab_char_map)
     # upstream's tensorboard writer logs to runs/<run name> under the working directory
@@ -88,10 +92,31 @@ def train(settings: dict) -> None:
     )
     log.info("training on %s, mixed precision %s", trainer.accelerator.device,
              trainer.accelerator.mixed_precision)
+    if settings.get("start_weights"):
+        start_from_weights(trainer, os.path.join(checkpoint_dir, settings["start_weights"]))
     save_and_stop_on_signal(trainer)
     trainer.train(train_dataset, num_workers=settings["num_workers"], resumable_with_seed=RESUMABLE_SEED)
     stop_dataloader_workers()
     log.info("finished at update %d", saved_update(os.path.join(checkpoint_dir, MODEL_LAST)))
+
+
+def start_from_weights(trainer, path: str) -> None:
+    """A new run continuing the previous one: its model and EMA weights, a fresh optimizer and
+    schedule. Applied only where upstream starts at update 0 (from the pretrained checkpoint);
+    an interrupted run of its own resumes from its model_last.pt instead."""
+    load_checkpoint = trainer.load_checkpoint
+
+    def load_then_previous_weights():
+        update = load_checkpoint()
+        if update == 0:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            trainer.accelerator.unwrap_model(trainer.model).load_state_dict(state["model_state_dict"])
+            if trainer.is_main:
+                trainer.ema_model.load_state_dict(state["ema_model_state_dict"])
+            log.info("started from the weights of %s", path)
+        return update
+
+    trainer.load_checkpoint = load_then_previous_weights
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,83 @@
+"""The fine-tune job, run once per Snakemake job before and after the training processes:
+hardware, checkpoints and schedule checked once, the run planned, accelerate started, the
+completion record built."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .. import vocabulary, weights
+from . import TrainingError, hardware, launch, preflight, runs, schedule, settings
+
+
+def run(
+    *,
+    dataset_name: str,
+    arrow: str,
+    durations: str,
+    vocab: str,
+    checkpoint: str,
+    backbone: str,
+    arch: dict,
+    num_workers: int,
+    train: dict,
+    job_gpus: int,
+    settings_path: str,
+    log,
+    say,
+) -> dict:
+    """Train, and return finetune_complete.json's record. `log` is the job's log, `say` writes
+    a line to the log and the console."""
+    import torch
+    from datasets import Dataset
+
+    processes = hardware.processes(train["gpus"], job_gpus, torch.cuda.device_count())
+    if processes == 0:
+        say("training on the CPU (finetune.gpus: 0)" + (" although the job has GPUs" if job_gpus else ""))
+    checkpoint_dir = os.path.abspath(os.path.dirname(checkpoint))
+    lines = vocabulary.read_lines(vocab)
+    pretrained = preflight.check_pretrained(checkpoint_dir, len(lines))
+    last_update = preflight.readable_model_last(checkpoint_dir)
+    preflight.check_audio_paths(Dataset.from_file(arrow), arrow)
+
+    previous = runs.read_state(checkpoint_dir)
+    run = runs.plan(checkpoint_dir, runs.data_fingerprint(arrow, vocab), train, train["resume"])
+    run.vocab = lines
+    if run.kind == "resume" and last_update is not None:
+        preflight.check_rows(os.path.join(checkpoint_dir, preflight.MODEL_LAST), len(lines),
+                             "set finetune.resume: restart to train this vocab from the extended checkpoint")
+    with open(durations, encoding="utf-8") as f:
+        total = schedule.planned_updates(json.load(f)["duration"], train, run.epochs)
+    warmup = schedule.warmup_updates(train, total, processes)
+    schedule.check_schedule(total, warmup, processes)
+    runs.start(checkpoint_dir, run, log)
+    if run.kind == "continue" and previous.vocab != lines:
+        start = os.path.join(checkpoint_dir, run.start_weights)
+        if previous.vocab is None:  # a run that did not record its vocab: its rows must fit
+            preflight.check_rows(start, len(lines), "set finetune.resume: restart")
+        else:
+            remapped = start.replace(".pt", "_remapped.pt")
+            weights.remap_training_checkpoint(start, previous.vocab, lines, pretrained, remapped)
+            run.start_weights = os.path.relpath(remapped, checkpoint_dir)
+            runs.write_state(checkpoint_dir, run)
+            say(f"the vocab changed since run {previous.number} ({len(previous.vocab)} -> "
+                f"{len(lines)} lines): its text-embedding rows are remapped by character; new "
+                "characters start from the extended checkpoint's rows")
+    started_at = last_update if run.kind == "resume" and last_update is not None else 0
+    say(f"{runs.describe(run)}: updates {started_at} -> {total} on {processes or 'no'} GPU(s), "
+        f"warm-up {warmup}")
+
+    job = settings.build(
+        dataset_name=dataset_name, arrow=arrow, vocab=vocab, checkpoint=checkpoint,
+        backbone=backbone, arch=arch, num_workers=num_workers,
+        train={**train, "epochs": run.epochs, "num_warmup_updates": warmup},
+        start_weights=run.start_weights,
+        run=runs.describe(run),
+    )
+    status = launch.run(job, settings_path, gpus=processes,
+                        mixed_precision=train["mixed_precision"], log=log)
+    if status != 0:
+        raise TrainingError(f"training failed (exit {status}): see the job's log")
+    runs.finish(checkpoint_dir)
+    return settings.completion(job, started_at=started_at, planned=total, data=run.data, run=run)

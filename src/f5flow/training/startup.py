@@ -1,0 +1,61 @@
+"""Checks of the fine-tune that run when Snakemake starts (and so in `snakemake -n`), before
+stage 0: the GPUs asked for, the pretrained checkpoint's source, the warm-up against the planned
+updates once the dataset is known. Returns the plan a dry run prints."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .. import hub
+from . import hardware, schedule
+
+
+def check(
+    config: dict,
+    local_run: bool,
+    extended_checkpoint: str,
+    durations: str,
+    plan_updates: bool,
+) -> list[str]:
+    """Raise an F5flowError for what would fail hours later; return the plan's lines.
+
+    local_run: the fine-tune job runs on this machine (not submitted to a cluster, where the
+    job's node is checked by the job itself). plan_updates: compute the planned updates when
+    duration.json exists (imports upstream, seconds: done for dry runs and explicit warm-ups).
+    """
+    train = config["finetune"]
+    lines = []
+    gpus = train["gpus"]
+    if gpus == 0:
+        lines.append("GPUs: none, training on the CPU (finetune.gpus: 0)")
+    else:
+        if local_run:
+            hardware.check_gpus(gpus, hardware.visible_gpus())
+        where = "this machine" if local_run else "the cluster job's node, checked by the job"
+        lines.append(f"GPUs: {gpus} (finetune.gpus), {train['mixed_precision']} on {where}")
+
+    source = config["pretrained_checkpoint"]
+    if os.path.exists(extended_checkpoint):
+        lines.append(f"checkpoint: {source}, already extended ({extended_checkpoint})")
+    elif hub.is_hub(source):
+        path = hub.cached(source)
+        if path is None:
+            hub.check_reachable(source)
+        lines.append(f"checkpoint: {source}, " + (f"in the Hugging Face cache ({path})" if path
+                                                  else "not cached: the extend job downloads it"))
+    else:
+        lines.append(f"checkpoint: {source} (local file)")
+
+    explicit = train.get("num_warmup_updates") is not None
+    if os.path.exists(durations) and (plan_updates or explicit):
+        with open(durations, encoding="utf-8") as f:
+            clips = json.load(f)["duration"]
+        total = schedule.planned_updates(clips, train, train["epochs"])
+        warmup = schedule.warmup_updates(train, total, max(1, gpus))
+        schedule.check_schedule(total, warmup, max(1, gpus))
+        lines.append(f"planned updates: {total} for {len(clips)} clips x {train['epochs']} epochs "
+                     f"(a new run; a continued one plans its own), warm-up {warmup}")
+    else:
+        lines.append("planned updates: known once the features stage has run")
+    return lines

@@ -1,0 +1,111 @@
+"""The fine-tune's plan: GPUs, runs (resume, continue, restart), schedule; no training here."""
+
+import json
+
+import pytest
+
+from f5flow.training import TrainingError, hardware, runs, schedule
+
+
+def test_visible_gpus_reads_the_driver_and_cuda_visible_devices(tmp_path):
+    driver = tmp_path / "gpus"
+    for bus in ("0000:01:00.0", "0000:41:00.0"):
+        (driver / bus).mkdir(parents=True)
+    assert hardware.visible_gpus({}, str(driver)) == 2
+    assert hardware.visible_gpus({"CUDA_VISIBLE_DEVICES": "1"}, str(driver)) == 1
+    assert hardware.visible_gpus({"CUDA_VISIBLE_DEVICES": ""}, str(driver)) == 0
+    assert hardware.visible_gpus({}, str(tmp_path / "none")) == 0
+    assert hardware.visible_gpus({"F5FLOW_GPU_COUNT": "4"}, str(tmp_path / "none")) == 4
+
+
+def test_gpus_the_machine_lacks_name_the_key_and_the_cpu_way():
+    hardware.check_gpus(0, 0)
+    hardware.check_gpus(2, 2)
+    with pytest.raises(TrainingError, match="finetune.gpus: 2 GPU.*no GPU") as err:
+        hardware.check_gpus(2, 0)
+    assert "finetune.gpus: 0 to train on the CPU on purpose" in str(err.value)
+    with pytest.raises(TrainingError, match="has 1 GPU"):
+        hardware.check_gpus(2, 1)
+
+
+@pytest.mark.parametrize(
+    ("train_gpus", "job_gpus", "cuda", "expected"),
+    [(0, 0, 0, 0), (0, 1, 1, 0), (1, 1, 4, 1), (2, 2, 4, 2), (1, 1, 0, None), (2, 1, 1, 1), (1, 0, 1, None)],
+)
+def test_processes_are_the_gpus_asked_never_more(train_gpus, job_gpus, cuda, expected):
+    if expected is None:
+        with pytest.raises(TrainingError):
+            hardware.processes(train_gpus, job_gpus, cuda)
+    else:
+        assert hardware.processes(train_gpus, job_gpus, cuda) == expected
+
+
+TRAIN = {"exp_name": "x", "learning_rate": 1e-3, "batch_size_per_gpu": 1200, "batch_size_type": "frame",
+         "max_samples": 8, "grad_accumulation_steps": 1, "max_grad_norm": 1.0, "num_warmup_updates": None,
+         "warmup_fraction": 0.05, "bnb_optimizer": False, "epochs": 12}
+
+
+def finished_run(folder, data="d1", epochs=12, status="finished"):
+    (folder / "model_last.pt").write_bytes(b"x")
+    run = runs.Run(1, "first", epochs, epochs, epochs, data, runs.settings_fingerprint(TRAIN), status=status)
+    runs.write_state(str(folder), run)
+
+
+def test_first_run(tmp_path):
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "continue")
+    assert (run.kind, run.epochs, run.number) == ("first", 12, 1)
+
+
+def test_interrupted_run_resumes(tmp_path):
+    finished_run(tmp_path, status="running")
+    assert runs.plan(str(tmp_path), "d1", TRAIN, "continue").kind == "resume"
+    assert runs.plan(str(tmp_path), "d1", TRAIN, "restart").kind == "resume"
+
+
+def test_new_data_continues_from_the_last_weights_for_all_epochs(tmp_path):
+    finished_run(tmp_path)
+    run = runs.plan(str(tmp_path), "d2", TRAIN, "continue")
+    assert (run.kind, run.epochs, run.start_weights) == ("continue", 12, "previous/run_1/model_last.pt")
+
+
+def test_raised_epochs_train_the_missing_ones(tmp_path):
+    finished_run(tmp_path)
+    run = runs.plan(str(tmp_path), "d1", {**TRAIN, "epochs": 15}, "continue")
+    assert (run.kind, run.epochs, run.epochs_on_data) == ("continue", 3, 15)
+
+
+def test_nothing_left_to_train_is_an_error_saying_what_to_set(tmp_path):
+    finished_run(tmp_path)
+    with pytest.raises(TrainingError, match="nothing to train.*Raise finetune.epochs.*resume: restart"):
+        runs.plan(str(tmp_path), "d1", {**TRAIN, "learning_rate": 5e-4}, "continue")
+
+
+def test_restart_trains_from_the_pretrained_checkpoint(tmp_path):
+    finished_run(tmp_path)
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "restart")
+    assert (run.kind, run.epochs, run.start_weights) == ("restart", 12, None)
+
+
+def test_a_new_run_moves_the_previous_one_aside(tmp_path):
+    finished_run(tmp_path)
+    (tmp_path / "model_30.pt").write_bytes(b"x")
+    (tmp_path / "runs" / "x").mkdir(parents=True)
+    run = runs.plan(str(tmp_path), "d2", TRAIN, "continue")
+    runs.start(str(tmp_path), run, log=open("/dev/null", "w"))
+    archive = tmp_path / "previous" / "run_1"
+    assert sorted(p.name for p in archive.iterdir()) == ["finetune_run.json", "model_30.pt", "model_last.pt", "runs"]
+    assert not list(tmp_path.glob("model_*.pt"))
+    assert json.loads((tmp_path / runs.STATE).read_text())["number"] == 2
+
+
+def test_warmup_is_a_fraction_of_the_run_unless_given():
+    assert schedule.warmup_updates(TRAIN, 1000, 1) == 50
+    assert schedule.warmup_updates(TRAIN, 1000, 2) == 25  # upstream multiplies it by the processes
+    assert schedule.warmup_updates(TRAIN, 10, 1) == 1
+    assert schedule.warmup_updates({**TRAIN, "num_warmup_updates": 7}, 1000, 1) == 7
+
+
+def test_planned_updates_follow_upstreams_sampler():
+    # 10 clips of 3.2 s = 300 frames each: 4 fit in 1200 frames -> 3 batches per epoch
+    assert schedule.planned_updates([3.2] * 10, TRAIN, epochs=12) == 36
+    assert schedule.planned_updates([3.2] * 10, {**TRAIN, "grad_accumulation_steps": 2}, epochs=12) == 24
