@@ -25,24 +25,15 @@ import shutil
 from dataclasses import asdict, dataclass
 
 from . import TrainingError
+from .settings import TRAINER_PARAMS
 
 STATE = "finetune_run.json"
 PREVIOUS = "previous"
 MODEL_LAST = "model_last.pt"
-# Settings that make a different run; epochs are compared on their own, and saving, logging and
-# worker settings change no schedule.
-SCHEDULE_KEYS = (
-    "exp_name",
-    "learning_rate",
-    "batch_size_per_gpu",
-    "batch_size_type",
-    "max_samples",
-    "grad_accumulation_steps",
-    "max_grad_norm",
-    "num_warmup_updates",
-    "warmup_fraction",
-    "bnb_optimizer",
-)
+# Settings that make a different run: the Trainer's, less the epochs (compared on their own)
+# and what changes no schedule (saving, logging).
+NOT_SCHEDULE = ("epochs", "save_per_updates", "keep_last_n_checkpoints", "last_per_updates", "logger", "log_samples")
+SCHEDULE_KEYS = ("exp_name", "warmup_fraction") + tuple(k for k in TRAINER_PARAMS if k not in NOT_SCHEDULE)
 
 
 @dataclass

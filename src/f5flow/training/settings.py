@@ -7,6 +7,24 @@ import os
 from .losses import learning_rate_summary, loss_summary, scalars
 from .preflight import MODEL_LAST, saved_update
 
+# finetune_cli's parameters, under its names, passed to upstream's Trainer as they are.
+TRAINER_PARAMS = (
+    "learning_rate",
+    "batch_size_per_gpu",
+    "batch_size_type",
+    "max_samples",
+    "grad_accumulation_steps",
+    "max_grad_norm",
+    "epochs",
+    "num_warmup_updates",
+    "save_per_updates",
+    "keep_last_n_checkpoints",
+    "last_per_updates",
+    "logger",
+    "log_samples",
+    "bnb_optimizer",
+)
+
 
 def build(
     dataset_name: str,

@@ -19,27 +19,11 @@ from ..model import MEL_SPEC, build_model
 from . import TrainingError
 from .preflight import MODEL_LAST, saved_update
 from .schedule import RESUMABLE_SEED
+from .settings import TRAINER_PARAMS
 from .stopping import save_and_stop_on_signal, stop_dataloader_workers
 
 log = logging.getLogger(__name__)
 
-# finetune_cli's parameters, under its names, passed to upstream's Trainer as they are.
-TRAINER_PARAMS = (
-    "learning_rate",
-    "batch_size_per_gpu",
-    "batch_size_type",
-    "max_samples",
-    "grad_accumulation_steps",
-    "max_grad_norm",
-    "epochs",
-    "num_warmup_updates",
-    "save_per_updates",
-    "keep_last_n_checkpoints",
-    "last_per_updates",
-    "logger",
-    "log_samples",
-    "bnb_optimizer",
-)
 # In the checkpoint folder: what every attempt did (start, resume, stop on a signal, end).
 HISTORY = "training_history.log"
 
