@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
 
 from f5flow import model, records, trainset, vocabulary, weights  # noqa: E402
-from f5flow.training import launch, settings  # noqa: E402
+from f5flow.training import job, launch, settings  # noqa: E402
 from f5flow.training.losses import losses  # noqa: E402
 
 DEMO = "demo_vi"
@@ -107,22 +107,32 @@ def tiny_run(demo_root: Path, data: Path, out: Path, config: dict) -> dict:
     ckpts.mkdir()
     shutil.copy(demo_root / "ckpts" / DEMO / "pretrained_model_tiny.safetensors", ckpts)
     train = {**config["finetune"], "gpus": 1, "mixed_precision": PRECISION}
-    job = settings.build(DEMO, str(data / "raw.arrow"), str(data / "vocab.txt"),
+    job_settings = settings.build(DEMO, str(data / "raw.arrow"), str(data / "vocab.txt"),
                          str(ckpts / "pretrained_model_tiny.safetensors"), config["model"]["backbone"],
                          config["model"]["arch"], 1, train)
-    first = run_trainer(job, out, "tiny_stopped", stop_after=20)
-    second = run_trainer(job, out, "tiny_resumed")
+    first = run_trainer(job_settings, out, "tiny_stopped", stop_after=20)
+    second = run_trainer(job_settings, out, "tiny_resumed")
     history_file = ckpts / "training_history.log"
     history = history_file.read_text() if history_file.exists() else ""
     stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history)
     resumed = re.search(r"resuming from model_last.pt at update (\d+)", history)
-    logged = losses(str(ckpts), train["exp_name"])
-    done = settings.completion(job)
+    logged = [u for u, _ in losses(str(ckpts), train["exp_name"])]
+    finished = logged[-1] if logged else None
+    # then the workflow's own job (job.run: GPU check, run planning, completion record) trains a
+    # new run continuing from those weights
+    with open(out / "tiny_continued.log", "w") as log:
+        continued = job.run(
+            dataset_name=DEMO, arrow=str(data / "raw.arrow"), durations=str(data / "duration.json"),
+            vocab=str(data / "vocab.txt"), checkpoint=str(ckpts / "pretrained_model_tiny.safetensors"),
+            backbone=config["model"]["backbone"], arch=config["model"]["arch"], num_workers=1,
+            train={**train, "epochs": 14, "gpus": 0 if ON_CPU else 1}, job_gpus=0 if ON_CPU else 1, settings_path=str(out / "tiny_continued.json"),
+            log=log, say=lambda line: print(line, file=log, flush=True))
     return {"stopped": first, "resumed": second,
             "stopped_at": int(stopped.group(1)) if stopped else None,
             "resumed_at": int(resumed.group(1)) if resumed else None,
-            "finished_at": done["update"], "loss": done["loss"],
-            "one_loss_per_update": [u for u, _ in logged] == list(range(1, done["update"] + 1))}
+            "finished_at": finished, "one_loss_per_update": logged == list(range(1, 61)),
+            "continued": {k: continued[k] for k in ("run_kind", "started_at_update", "finished_at_update",
+                                                    "updates_trained", "learning_rate", "loss")}}
 
 
 def base_run(data: Path, out: Path, config: dict, epochs: int) -> dict:

@@ -91,7 +91,7 @@ def test_a_new_run_moves_the_previous_one_aside(tmp_path):
     (tmp_path / "model_30.pt").write_bytes(b"x")
     (tmp_path / "runs" / "x").mkdir(parents=True)
     run = runs.plan(str(tmp_path), "d2", TRAIN, "continue")
-    runs.start(str(tmp_path), run, log=open("/dev/null", "w"))
+    runs.start(str(tmp_path), run)
     archive = tmp_path / "previous" / "run_1"
     assert sorted(p.name for p in archive.iterdir()) == ["finetune_run.json", "model_30.pt", "model_last.pt", "runs"]
     assert not list(tmp_path.glob("model_*.pt"))
@@ -109,3 +109,12 @@ def test_planned_updates_follow_upstreams_sampler():
     # 10 clips of 3.2 s = 300 frames each: 4 fit in 1200 frames -> 3 batches per epoch
     assert schedule.planned_updates([3.2] * 10, TRAIN, epochs=12) == 36
     assert schedule.planned_updates([3.2] * 10, {**TRAIN, "grad_accumulation_steps": 2}, epochs=12) == 24
+
+
+def test_checkpoints_of_an_unrecorded_run_are_a_previous_run(tmp_path):
+    (tmp_path / "model_last.pt").write_bytes(b"x")  # e.g. from before runs were recorded
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "continue")
+    assert (run.kind, run.number, run.epochs, run.start_weights) == ("continue", 1, 12, "previous/run_0/model_last.pt")
+    runs.start(str(tmp_path), run)
+    assert (tmp_path / "previous" / "run_0" / "model_last.pt").exists()
+    assert runs.plan(str(tmp_path / "none"), "d1", TRAIN, "restart").kind == "first"

@@ -51,10 +51,11 @@ def run(
         total = schedule.planned_updates(json.load(f)["duration"], train, run.epochs)
     warmup = schedule.warmup_updates(train, total, processes)
     schedule.check_schedule(total, warmup, processes)
-    runs.start(checkpoint_dir, run, log)
-    if run.kind == "continue" and previous.vocab != lines:
+    runs.start(checkpoint_dir, run)
+    previous_vocab = previous.vocab if previous else None
+    if run.kind == "continue" and previous_vocab != lines:
         start = os.path.join(checkpoint_dir, run.start_weights)
-        if previous.vocab is None:  # a run that did not record its vocab: its rows must fit
+        if previous_vocab is None:  # a run that did not record its vocab: its rows must fit
             preflight.check_rows(start, len(lines), "set finetune.resume: restart")
         else:
             remapped = start.replace(".pt", "_remapped.pt")

@@ -96,9 +96,13 @@ def plan(checkpoint_dir: str, data: str, train: dict, mode: str) -> Run:
     epochs = train["epochs"]
     state = read_state(checkpoint_dir)
     leftovers = training_files(checkpoint_dir)
-    if state is None or not leftovers:
+    if not leftovers:
         number = (state.number + 1) if state else 1
         return Run(number, "first", epochs, epochs, epochs, data, settings)
+    if state is None:
+        # checkpoints from a fine-tune that recorded no run (an older f5flow, or copied in):
+        # run 0, its data unknown
+        state = Run(0, "first", 0, 0, 0, "", "", status="finished")
     same = state.data == data and state.settings == settings and state.epochs_requested == epochs
     if same and state.status == "running":
         return Run(**{**asdict(state), "kind": "resume"})
@@ -119,22 +123,22 @@ def plan(checkpoint_dir: str, data: str, train: dict, mode: str) -> Run:
     return Run(number, "continue", missing, epochs, epochs, data, settings, start)
 
 
-def start(checkpoint_dir: str, run: Run, log) -> None:
+def start(checkpoint_dir: str, run: Run) -> None:
     """Move the previous run aside (a new run), then record this one as running."""
     if run.kind in ("continue", "restart"):
         previous = read_state(checkpoint_dir)
-        archive = os.path.join(checkpoint_dir, PREVIOUS, f"run_{previous.number}")
+        archive = os.path.join(checkpoint_dir, PREVIOUS, f"run_{previous.number if previous else 0}")
         os.makedirs(archive, exist_ok=True)
         for path in training_files(checkpoint_dir):
             shutil.move(path, os.path.join(archive, os.path.basename(path)))
-        os.replace(os.path.join(checkpoint_dir, STATE), os.path.join(archive, STATE))
+        if previous:
+            os.replace(os.path.join(checkpoint_dir, STATE), os.path.join(archive, STATE))
         if run.start_weights and not os.path.exists(os.path.join(checkpoint_dir, run.start_weights)):
             raise TrainingError(
                 f"the previous run left no {MODEL_LAST} to continue from ({archive}): set "
                 "finetune.resume: restart"
             )
     write_state(checkpoint_dir, run)
-    print(describe(run), file=log, flush=True)
 
 
 def finish(checkpoint_dir: str) -> None:
