@@ -122,10 +122,8 @@ def tiny_run(demo_root: Path, data: Path, out: Path, config: dict) -> dict:
     # new run continuing from those weights
     with open(out / "tiny_continued.log", "w") as log:
         continued = job.run(
-            dataset_name=DEMO, arrow=str(data / "raw.arrow"), durations=str(data / "duration.json"),
-            vocab=str(data / "vocab.txt"), checkpoint=str(ckpts / "pretrained_model_tiny.safetensors"),
-            backbone=config["model"]["backbone"], arch=config["model"]["arch"], num_workers=1,
-            train={**train, "epochs": 14, "gpus": 0 if ON_CPU else 1}, job_gpus=0 if ON_CPU else 1, settings_path=str(out / "tiny_continued.json"),
+            {**job_settings, "train": {**train, "epochs": 14, "gpus": 0 if ON_CPU else 1}},
+            job_gpus=0 if ON_CPU else 1, settings_path=str(out / "tiny_continued.json"),
             log=log, say=lambda line: print(line, file=log, flush=True))
     return {"stopped": first, "resumed": second,
             "stopped_at": int(stopped.group(1)) if stopped else None,

@@ -19,11 +19,10 @@ if _missing:
         "input_dir=/path/to/recordings dataset_name=myvoice (or --configfile config/demo.yaml for "
         "the bundled demo)"
     )
+SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 # --config finetune='{epochs: 20}' hands nested values over as strings: typed as the schema asks
-config.update(
-    configuration.coerce_strings(config, os.path.join(workflow.basedir, "config", "schema.yaml"))
-)
-validate(config, schema="../config/schema.yaml")
+config.update(configuration.coerce_strings(config, SCHEMA))
+validate(config, schema=SCHEMA)
 
 # Output roots; every path below is built from these.
 DATA_ROOT, WORK_ROOT, LOGS_ROOT, CKPTS_ROOT = "data", "work", "logs", "ckpts"

@@ -3,22 +3,24 @@
 import sys
 
 from f5flow import snakejob
-from f5flow.training import job
+from f5flow.training import job, settings
 
 with snakejob.run(snakemake):
+    trainer_settings = settings.build(
+        dataset_name=snakemake.params.dataset_name,
+        arrow=snakemake.input.arrow,
+        vocab=snakemake.input.vocab,
+        checkpoint=snakemake.input.checkpoint,
+        backbone=snakemake.params.backbone,
+        arch=snakemake.params.arch,
+        # threads: finetune.num_workers, or what a profile gives the job (set-threads)
+        num_workers=snakemake.threads,
+        train=snakemake.params.train,
+    )
     snakejob.write_json(
         snakemake.output.done,
         job.run(
-            dataset_name=snakemake.params.dataset_name,
-            arrow=snakemake.input.arrow,
-            durations=snakemake.input.durations,
-            vocab=snakemake.input.vocab,
-            checkpoint=snakemake.input.checkpoint,
-            backbone=snakemake.params.backbone,
-            arch=snakemake.params.arch,
-            # threads: finetune.num_workers, or what a profile gives the job (set-threads)
-            num_workers=snakemake.threads,
-            train=snakemake.params.train,
+            trainer_settings,
             job_gpus=snakemake.resources.gpu,
             settings_path=snakemake.output.settings,
             log=sys.stderr,

@@ -21,13 +21,9 @@ class VocabError(F5flowError):
     pass
 
 
-def is_package_file(spec: str) -> bool:
-    return spec.startswith(PKG_SCHEME)
-
-
 def resolve(spec: str) -> str:
     """A vocab location as a local path: `pkg://PACKAGE/path/in/package` or a file path."""
-    if not is_package_file(spec):
+    if not spec.startswith(PKG_SCHEME):
         return os.path.abspath(spec)
     package, _, inner = spec[len(PKG_SCHEME) :].partition("/")
     try:

@@ -11,31 +11,20 @@ from .. import vocabulary, weights
 from . import TrainingError, hardware, launch, preflight, runs, schedule, settings
 
 
-def run(
-    *,
-    dataset_name: str,
-    arrow: str,
-    durations: str,
-    vocab: str,
-    checkpoint: str,
-    backbone: str,
-    arch: dict,
-    num_workers: int,
-    train: dict,
-    job_gpus: int,
-    settings_path: str,
-    log,
-    say,
-) -> dict:
-    """Train, and return finetune_complete.json's record. `log` is the job's log, `say` writes
-    a line to the log and the console."""
+def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
+    """Train, and return finetune_complete.json's record. `job` is the trainer's settings as
+    settings.build makes them (the run's epochs, warm-up and start are filled in here), `log` the
+    job's log, `say` writes a line to the log and the console."""
     import torch
     from datasets import Dataset
 
+    train, vocab = job["train"], job["vocab"]
+    arrow = os.path.join(job["dataset_dir"], "raw.arrow")
+    durations = os.path.join(job["dataset_dir"], "duration.json")
+    checkpoint_dir = job["checkpoint_dir"]
     processes = hardware.processes(train["gpus"], job_gpus, torch.cuda.device_count())
     if processes == 0:
         say("training on the CPU (finetune.gpus: 0)" + (" although the job has GPUs" if job_gpus else ""))
-    checkpoint_dir = os.path.abspath(os.path.dirname(checkpoint))
     lines = vocabulary.read_lines(vocab)
     pretrained = preflight.check_pretrained(checkpoint_dir, len(lines))
     last_update = preflight.readable_model_last(checkpoint_dir)
@@ -58,7 +47,7 @@ def run(
         if previous_vocab is None:  # a run that did not record its vocab: its rows must fit
             preflight.check_rows(start, len(lines), "set finetune.resume: restart")
         else:
-            remapped = start.replace(".pt", "_remapped.pt")
+            remapped = "{}_remapped{}".format(*os.path.splitext(start))
             weights.remap_training_checkpoint(start, previous.vocab, lines, pretrained, remapped)
             run.start_weights = os.path.relpath(remapped, checkpoint_dir)
             runs.write_state(checkpoint_dir, run)
@@ -69,13 +58,12 @@ def run(
     say(f"{runs.describe(run)}: updates {started_at} -> {total} on {processes or 'no'} GPU(s), "
         f"warm-up {warmup}")
 
-    job = settings.build(
-        dataset_name=dataset_name, arrow=arrow, vocab=vocab, checkpoint=checkpoint,
-        backbone=backbone, arch=arch, num_workers=num_workers,
-        train={**train, "epochs": run.epochs, "num_warmup_updates": warmup},
-        start_weights=run.start_weights,
-        run=runs.describe(run),
-    )
+    job = {
+        **job,
+        "train": {**train, "epochs": run.epochs, "num_warmup_updates": warmup},
+        "start_weights": run.start_weights,
+        "run": runs.describe(run),
+    }
     status = launch.run(job, settings_path, gpus=processes,
                         mixed_precision=train["mixed_precision"], log=log)
     if status != 0:

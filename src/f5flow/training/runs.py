@@ -25,11 +25,11 @@ import shutil
 from dataclasses import asdict, dataclass
 
 from . import TrainingError
+from .preflight import MODEL_LAST
 from .settings import TRAINER_PARAMS
 
 STATE = "finetune_run.json"
 PREVIOUS = "previous"
-MODEL_LAST = "model_last.pt"
 # Settings that make a different run: the Trainer's, less the epochs (compared on their own)
 # and what changes no schedule (saving, logging).
 NOT_SCHEDULE = ("epochs", "save_per_updates", "keep_last_n_checkpoints", "last_per_updates", "logger", "log_samples")
@@ -126,13 +126,14 @@ def plan(checkpoint_dir: str, data: str, train: dict, mode: str) -> Run:
 def start(checkpoint_dir: str, run: Run) -> None:
     """Move the previous run aside (a new run), then record this one as running."""
     if run.kind in ("continue", "restart"):
-        previous = read_state(checkpoint_dir)
-        archive = os.path.join(checkpoint_dir, PREVIOUS, f"run_{previous.number if previous else 0}")
+        # a new run is numbered one past the run it replaces (run 0: checkpoints with no record)
+        archive = os.path.join(checkpoint_dir, PREVIOUS, f"run_{run.number - 1}")
         os.makedirs(archive, exist_ok=True)
         for path in training_files(checkpoint_dir):
             shutil.move(path, os.path.join(archive, os.path.basename(path)))
-        if previous:
-            os.replace(os.path.join(checkpoint_dir, STATE), os.path.join(archive, STATE))
+        state = os.path.join(checkpoint_dir, STATE)
+        if os.path.exists(state):
+            os.replace(state, os.path.join(archive, STATE))
         if run.start_weights and not os.path.exists(os.path.join(checkpoint_dir, run.start_weights)):
             raise TrainingError(
                 f"the previous run left no {MODEL_LAST} to continue from ({archive}): set "

@@ -35,10 +35,10 @@ def build(
     arch: dict,
     num_workers: int,
     train: dict,
-    start_weights: str | None = None,
-    run: str = "",
 ) -> dict:
-    """The trainer's settings: absolute paths (accelerate's processes run in the checkpoint folder)."""
+    """The trainer's settings: absolute paths (accelerate's processes run in the checkpoint folder).
+    job.run adds the run's `start_weights` (a new run continuing from the previous run's weights,
+    relative to checkpoint_dir) and its description `run` (for the training history)."""
     return {
         "dataset_name": dataset_name,
         "dataset_dir": os.path.abspath(os.path.dirname(arrow)),
@@ -48,9 +48,6 @@ def build(
         "arch": arch,
         "num_workers": num_workers,
         "train": train,
-        # a new run continuing from the previous run's weights (relative to checkpoint_dir)
-        "start_weights": start_weights,
-        "run": run,  # the run's description, for the training history
     }
 
 
