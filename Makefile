@@ -6,8 +6,10 @@ BIN := $(abspath $(VENV))/bin
 # Re-install when the pins change.
 INSTALLED := $(VENV)/.installed
 # Programs the workflow runs; each comes in the Debian package of the same name.
-# (ffmpeg: torchaudio 2.11 decodes audio through it when F5-TTS loads the dataset;
-# espeak-ng: the synthetic speech of the demo generator and the benchmarks.)
+# (ffmpeg: stage 0 decodes M4A/AAC and what libsndfile cannot read through it, and torchaudio
+# 2.11 decodes audio through it when F5-TTS loads the dataset; sox: the resampling reference the
+# tests compare with, and the demo generator; espeak-ng: the synthetic speech of the demo
+# generator and the benchmarks.)
 SYSTEM_TOOLS := sox ffmpeg espeak-ng
 # The SLURM tests start a real single-node SLURM (tests/slurm_cluster.py); without these they
 # are skipped with the reason printed.

@@ -7,9 +7,15 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import configuration, errors, hub, inputs, jobunits, model, vocabulary  # noqa: E402
-from f5flow import weights  # noqa: E402
+from f5flow import configuration, errors, hub, inputs, jobunits, model, runlock  # noqa: E402
+from f5flow import text, vocabulary, weights  # noqa: E402
 from f5flow.training import startup  # noqa: E402
+
+# A killed run (kill -9) leaves Snakemake's locks behind: the plain command recovers (runlock.py).
+if workflow.is_main_process:
+    _recovered = runlock.claim(os.path.join(os.getcwd(), ".snakemake"))
+    if _recovered:
+        print(_recovered, file=sys.stderr)
 
 # The default config is the real model and names no data: say what to give, not a schema dump.
 _missing = [key for key in ("input_dir", "dataset_name") if key not in config]
@@ -44,11 +50,14 @@ TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 #   mtimes; a sha256; the hub name) in `params`, never by absolute path, so a copied project or
 #   another environment re-runs nothing that has not changed.
 try:
-    # Discovery is one listing of the folder (no file opened), so it runs at every start-up.
-    ENTRIES = inputs.discover(os.path.abspath(config["input_dir"]))
-    if not ENTRIES:
+    text.TextOptions(**config["text"])  # contradictory text switches stop here, naming the keys
+    # Discovery lists the folder and reads a table or manifest (no recording opened), so it runs
+    # at every start-up.
+    DISCOVERY = inputs.discover(os.path.abspath(config["input_dir"]), config["input_layout"])
+    if not DISCOVERY.entries:
         raise inputs.InputDirError(f"config key input_dir: {config['input_dir']} holds no files")
-    UNITS = jobunits.assign_units(ENTRIES, config["shard_size"], config["min_units"])
+    LAYOUT = DISCOVERY.layout
+    UNITS = jobunits.assign_units(DISCOVERY.entries, config["shard_size"], config["min_units"])
     PRETRAINED_VOCAB_SHA256 = vocabulary.fingerprint(config["pretrained_vocab"])
     BACKBONE, ARCH = model.architecture(
         config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]

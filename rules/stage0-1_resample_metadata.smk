@@ -1,9 +1,11 @@
-# Stages 0-1: every recording resampled and every transcript checked, in job units; then the
-# aggregates (wavs/, metadata.csv, rejected.tsv, the dataset's characters).
+# Stages 0-1: every recording decoded, measured and resampled and every transcript made canonical,
+# in job units; then the aggregates (metadata.csv, rejected.tsv, quality.tsv, the dataset's
+# characters, and wavs/ with exactly the kept clips).
 
 
 rule resample_unit:
-    """Stages 0-1 for one job unit: sox each recording to 24 kHz mono PCM16, check each transcript."""
+    """Stages 0-1 for one job unit: each recording to 24 kHz mono PCM16 with its quality facts,
+    each transcript canonical."""
     output:
         records=f"{WORK}/records/{{unit}}.jsonl",
         wavs=directory(f"{WORK}/resampled/{{unit}}"),
@@ -13,20 +15,57 @@ rule resample_unit:
         f"{BENCHMARKS}/resample_unit/{{unit}}.tsv"
     conda:
         "../envs/preprocess.yaml"
-    # sox processes at a time inside the unit. One per unit measured faster than two on 2 cores
-    # (BENCHMARKS.md): Snakemake runs units side by side, so one unit's start-up overlaps
-    # another's sox work. Raise it with --set-threads when there are fewer units than cores.
+    # recordings at a time inside the unit. Snakemake runs units side by side, so one unit's
+    # start-up overlaps another's work. Raise it with --set-threads when there are fewer units
+    # than cores.
     threads: 1
     params:
         entries=unit_entries,
-        lowercase=lookup(dpath="text/lowercase", within=config),
+        text=lookup(dpath="text", within=config),
     script:
         "../scripts/resample_unit.py"
 
 
-rule publish_wavs:
-    """Stage 0 aggregate: the units' wavs hard-linked into data/{dataset}/wavs."""
+rule build_metadata:
+    """Stage 1 aggregate: filters and quality checks applied to every record."""
     input:
+        records=all_units(rules.resample_unit.output.records),
+    output:
+        metadata=report(
+            f"{DATA}/metadata.csv",
+            caption="../report/metadata.rst",
+            category="Dataset",
+        ),
+        rejected=report(
+            f"{DATA}/rejected.tsv",
+            caption="../report/rejected.rst",
+            category="Dataset",
+        ),
+        quality=report(
+            f"{DATA}/quality.tsv",
+            caption="../report/quality.rst",
+            category="Dataset",
+        ),
+        characters=f"{DATA}/vocab_{DATASET}.txt",
+    log:
+        f"{LOGS}/build_metadata.log",
+    benchmark:
+        f"{BENCHMARKS}/build_metadata.tsv"
+    localrule: True
+    conda:
+        "../envs/preprocess.yaml"
+    params:
+        filters=lookup(dpath="filters", within=config),
+        quality=lookup(dpath="quality", within=config),
+        layout=LAYOUT,
+    script:
+        "../scripts/build_metadata.py"
+
+
+rule publish_wavs:
+    """Stage 1 aggregate: the kept clips (exactly metadata.csv's) hard-linked into data/{dataset}/wavs."""
+    input:
+        metadata=rules.build_metadata.output.metadata,
         wavs=all_units(rules.resample_unit.output.wavs),
     output:
         wavs=directory(f"{DATA}/wavs"),
@@ -41,45 +80,16 @@ rule publish_wavs:
         "../scripts/publish_wavs.py"
 
 
-rule build_metadata:
-    """Stage 1 aggregate: filters applied to every record."""
-    input:
-        records=all_units(rules.resample_unit.output.records),
-    output:
-        metadata=report(
-            f"{DATA}/metadata.csv",
-            caption="../report/metadata.rst",
-            category="Dataset",
-        ),
-        rejected=report(
-            f"{DATA}/rejected.tsv",
-            caption="../report/rejected.rst",
-            category="Dataset",
-        ),
-        characters=f"{DATA}/vocab_{DATASET}.txt",
-    log:
-        f"{LOGS}/build_metadata.log",
-    benchmark:
-        f"{BENCHMARKS}/build_metadata.tsv"
-    localrule: True
-    conda:
-        "../envs/preprocess.yaml"
-    params:
-        filters=lookup(dpath="filters", within=config),
-    script:
-        "../scripts/build_metadata.py"
-
-
 rule resample:
-    """Target: stage 0 done."""
+    """Target: stage 0 done (every recording resampled and measured, in the job units)."""
     input:
-        rules.publish_wavs.output,
+        all_units(rules.resample_unit.output.records),
     localrule: True
 
 
 rule metadata:
     """Target: stage 1 done (like the recipe's stop_stage)."""
     input:
-        rules.resample.input,
         rules.build_metadata.output,
+        rules.publish_wavs.output,
     localrule: True

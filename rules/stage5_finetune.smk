@@ -14,7 +14,7 @@ rule write_model_card:
     conda:
         "../envs/train.yaml"
     params:
-        lowercase=lookup(dpath="text/lowercase", within=config),
+        text=lookup(dpath="text", within=config),
         exp_name=lookup(dpath="finetune/exp_name", within=config),
         backbone=BACKBONE,
         arch=ARCH,

@@ -1,17 +1,32 @@
-"""Stage 1 aggregate: filters applied to the records; metadata.csv, dataset vocab, rejected.tsv."""
+"""Stage 1 aggregate: filters and quality checks applied to the records; metadata.csv, the
+dataset vocab, rejected.tsv, quality.tsv. Stops when nothing (or too little) is kept."""
 
-import logging
+import os
 
-from f5flow import dataset, records, snakejob
+from f5flow import dataset, errors, records, snakejob
 
 with snakejob.run(snakemake):
-    result = dataset.build(
+    snakejob.say(f"f5flow input layout: {snakemake.params.layout}")
+    checks = dataset.QualityChecks.from_config(snakemake.params.quality)
+    result, notes = dataset.build(
         records.read_all_records(snakemake.input.records),
         dataset.Filters(**snakemake.params.filters),
+        checks,
     )
-    dataset.write_metadata(snakemake.output.metadata, result)
-    dataset.write_rejected(snakemake.output.rejected, result)
-    dataset.write_characters(snakemake.output.characters, result.characters)
-    logging.info("%s", dataset.summarise(result))
-    if not result.accepted:
-        logging.warning("no recording passed the filters: see %s", snakemake.output.rejected)
+    out = snakemake.output
+    dataset.write_metadata(out.metadata, result)
+    dataset.write_rejected(out.rejected, result)
+    dataset.write_quality(out.quality, result)
+    dataset.write_characters(out.characters, result.characters)
+    for note in notes:
+        snakejob.say(note)
+    try:
+        dataset.check_kept(result, checks.max_rejected_fraction)
+    except errors.F5flowError as err:
+        # Snakemake deletes a failed job's outputs: keep the two tables a person needs beside the log
+        kept_dir = os.path.splitext(snakemake.log[0])[0]
+        os.makedirs(kept_dir, exist_ok=True)
+        for table in (out.rejected, out.quality):
+            os.replace(table, os.path.join(kept_dir, os.path.basename(table)))
+        raise errors.F5flowError(f"{err}\nper-file reasons: {kept_dir}/rejected.tsv, quality.tsv")
+    snakejob.say(f"f5flow stage 1: {dataset.summarise(result)}")

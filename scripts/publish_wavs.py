@@ -1,9 +1,13 @@
-"""Stage 0 aggregate: one flat wavs/ folder from the job units' folders."""
+"""Stage 1 aggregate: one flat wavs/ folder holding exactly the clips of metadata.csv."""
 
 import logging
 
-from f5flow import dataset, snakejob
+from f5flow import dataset, records, snakejob
 
 with snakejob.run(snakemake):
-    n = dataset.publish_wavs(snakemake.input.wavs, snakemake.output.wavs)
-    logging.info("published %d resampled recordings into %s", n, snakemake.output.wavs)
+    names = {
+        records.name_from_metadata_path(audio_file)
+        for audio_file, _ in dataset.read_metadata(snakemake.input.metadata)
+    }
+    n = dataset.publish_wavs(snakemake.input.wavs, names, snakemake.output.wavs)
+    logging.info("published %d kept clips into %s", n, snakemake.output.wavs)

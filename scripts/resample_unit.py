@@ -1,8 +1,8 @@
-"""Stages 0-1, one job unit: sox every recording, check every transcript, write the records."""
+"""Stages 0-1, one job unit: decode, measure and resample every recording, canonicalise its text."""
 
 import os
 
-from f5flow import preprocess, records, snakejob
+from f5flow import preprocess, records, snakejob, text
 from f5flow.inputs import Entry
 
 with snakejob.run(snakemake):
@@ -13,6 +13,6 @@ with snakejob.run(snakemake):
         input_dir=os.path.abspath(snakemake.config["input_dir"]),
         wav_dir=snakemake.output.wavs,
         threads=snakemake.threads,
-        lowercase=snakemake.params.lowercase,
+        options=text.TextOptions(**snakemake.params.text),
     )
     records.write_records(snakemake.output.records, unit_records)

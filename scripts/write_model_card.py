@@ -10,7 +10,7 @@ with snakejob.run(snakemake):
             vocab_path=vocab,
             vocab_sha256=vocabulary.sha256(vocab),
             vocab_lines=len(vocabulary.read_lines(vocab)),
-            lowercase=snakemake.params.lowercase,
+            text_options=snakemake.params.text,
             exp_name=snakemake.params.exp_name,
             backbone=snakemake.params.backbone,
             arch=snakemake.params.arch,

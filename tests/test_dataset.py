@@ -1,26 +1,37 @@
 import csv
+import math
 import os
 
-from f5flow import dataset
-from f5flow.records import ClipRecord
+import pytest
+
+from f5flow import dataset, errors
+from f5flow.records import AudioQuality, ClipRecord
 
 
-def record(name, problem=None, words=4, duration=2.0, text="xin chào các bạn", detail=""):
+def record(name, problem=None, words=4, duration=2.0, text=None, detail="", peak=-6.0,
+           clipped=0.0, dc=0.0, audio_hash=None):  # fmt: skip
+    text = text if text is not None else f"xin chào các bạn {name}"
+    quality = AudioQuality(peak, -20.0, clipped, dc, audio_hash or f"hash-{name}")
     return ClipRecord(name=name, file=name + ".wav", problem=problem, detail=detail, text=text,
-                      words=words, duration=duration)
+                      words=words, duration=duration, audio=name + ".wav",
+                      transcript=name + ".txt", quality=None if problem else quality)  # fmt: skip
 
 
 FILTERS = dataset.Filters(min_duration=1.0, max_duration=30.0, min_words=3)
 
 
+def outcomes(result):
+    return {r.record.name: (r.outcome, [k for k, _ in r.reasons]) for r in result.rows}
+
+
 def test_filters_and_reasons():
-    result = dataset.build(
+    result, _ = dataset.build(
         [
             record("ok"),
             record("short", duration=0.99),
             record("long", duration=30.01),
             record("few", words=2),
-            record("broken", problem="unreadable_audio", detail="sox exit 2"),
+            record("broken", problem="unreadable_audio", detail="ffmpeg exit 1"),
             record("edge_min", duration=1.0),
             record("edge_max", duration=30.0, words=3),
         ],
@@ -35,14 +46,74 @@ def test_filters_and_reasons():
     }
 
 
+def test_quality_checks_flag_or_drop_as_configured():
+    recs = [record(f"n{i}", duration=2.0) for i in range(6)] + [
+        record("silent", peak=-math.inf),
+        record("quiet", peak=-45.0),
+        record("clipped", clipped=0.01),
+        record("dc", dc=0.2),
+        record("z_copy", audio_hash="hash-n0"),  # after n0 by name: n0 keeps its audio
+        record("same_text", text="xin chào các bạn n1"),
+        record("rushed", text="x" * 200, duration=2.0),
+    ]
+    result, notes = dataset.build(recs, FILTERS)
+    assert notes == []
+    got = outcomes(result)
+    assert got["silent"] == ("dropped", ["silence"])
+    assert got["quiet"] == ("dropped", ["silence"])
+    assert got["clipped"] == ("flagged", ["clipping"])
+    assert got["dc"] == ("flagged", ["dc_offset"])
+    assert got["z_copy"] == ("dropped", ["duplicate_audio"])
+    assert got["same_text"] == ("flagged", ["duplicate_text"])
+    assert got["rushed"] == ("flagged", ["speaking_rate"])
+    assert got["n0"] == ("kept", [])
+    checks = dataset.QualityChecks.from_config(
+        {"silence": {"action": "flag"}, "clipping": {"action": "drop", "fraction": 0.5},
+         "duplicate_audio": {"action": "flag"}, "speaking_rate": {"action": "drop"}}
+    )  # fmt: skip
+    got = outcomes(dataset.build(recs, FILTERS, checks)[0])
+    assert got["silent"] == ("flagged", ["silence"])
+    assert got["clipped"] == ("kept", [])  # 1 % < the raised threshold
+    assert got["z_copy"] == ("flagged", ["duplicate_audio"])
+    assert got["rushed"] == ("dropped", ["speaking_rate"])
+
+
+def test_speaking_rate_needs_enough_clips():
+    result, notes = dataset.build([record("a"), record("b", text="x" * 300)], FILTERS)
+    assert outcomes(result)["b"] == ("kept", [])
+    assert "speaking-rate check skipped" in notes[0]
+
+
+def test_nothing_kept_or_too_much_rejected_stops_with_counts():
+    nothing, _ = dataset.build([record("a", words=1), record("b", duration=0.2)], FILTERS)
+    with pytest.raises(errors.F5flowError) as err:
+        dataset.check_kept(nothing, 0.5)
+    assert "no recording was kept" in str(err.value)
+    assert "rejected too_few_words: 1" in str(err.value) and "rejected too_short: 1" in str(err.value)
+    some, _ = dataset.build([record("a"), record("b", words=1), record("c", words=1)], FILTERS)
+    dataset.check_kept(some, 0.7)
+    with pytest.raises(errors.F5flowError, match="2 of 3 inputs"):
+        dataset.check_kept(some, 0.5)
+    ignored = record("x", problem="ignored_system_file")
+    dataset.check_kept(dataset.build([record("a"), ignored, ignored], FILTERS)[0], 0.1)
+
+
+def test_summary_counts_transcripts_left_with_digits():
+    recs = [record("a", text="năm 2024 rất vui"), record("b"), record("c", words=1)]
+    recs[0].digits = True
+    summary = dataset.summarise(dataset.build(recs, FILTERS)[0])
+    assert summary.splitlines()[0].startswith("kept 2 clips")
+    assert "1 kept transcripts hold digits" in summary and "rejected too_few_words: 1" in summary
+
+
 def test_order_does_not_depend_on_record_order():
     recs = [record(n) for n in ("b", "a", "c")] + [record("z", duration=0.1)]
-    assert dataset.build(recs, FILTERS) == dataset.build(recs[::-1], FILTERS)
+    assert dataset.build(recs, FILTERS)[0].accepted == dataset.build(recs[::-1], FILTERS)[0].accepted
 
 
-def test_metadata_csv_format_and_quoting(tmp_path):
-    result = dataset.build(
-        [record("plain", text="xin chào các bạn"), record('q"uote', text='anh nói "chào" | rồi đi')],
+def test_metadata_csv_reads_the_same_with_csv_and_split(tmp_path):
+    result, _ = dataset.build(
+        [record("plain", text="xin chào các bạn"), record('q"uote', text="anh nói 'chào' rồi đi")],
         FILTERS,
     )
     path = tmp_path / "metadata.csv"
@@ -51,33 +122,46 @@ def test_metadata_csv_format_and_quoting(tmp_path):
     assert lines[0] == "audio_file|text"
     assert lines[1] == "wavs/plain.wav|xin chào các bạn"
     assert lines[-1] == ""  # trailing newline, LF only
-    assert b"\r" not in path.read_bytes()
-    # Python's csv reader (what upstream uses) gives the exact fields back.
-    assert dataset.read_metadata(str(path)) == [
-        ("wavs/plain.wav", "xin chào các bạn"),
-        ('wavs/q"uote.wav', 'anh nói "chào" | rồi đi'),
-    ]
+    with open(path, encoding="utf-8", newline="") as f:
+        assert list(csv.reader(f, delimiter="|")) == [line.split("|") for line in lines[:-1]]
+    assert dataset.read_metadata(str(path))[1] == ('wavs/q"uote.wav', "anh nói 'chào' rồi đi")
 
 
-def test_rejected_tsv_and_characters(tmp_path):
-    result = dataset.build([record("a", text="bà ba"), record("b\tc", words=1)], FILTERS)
+@pytest.mark.parametrize("text", ['"leading quote" is read differently by csv', "a | b", "two\nlines"])
+def test_metadata_refuses_what_readers_would_read_differently(tmp_path, text):
+    result, _ = dataset.build([record("a", text=text)], FILTERS)
+    with pytest.raises(ValueError, match="unambiguously"):
+        dataset.write_metadata(str(tmp_path / "m.csv"), result)
+
+
+def test_rejected_quality_tsv_and_characters(tmp_path):
+    result, _ = dataset.build([record("a", text="bà ba bé"), record("b\tc", words=1)], FILTERS)
     rejected = tmp_path / "rejected.tsv"
     dataset.write_rejected(str(rejected), result)
     with open(rejected, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f, delimiter="\t"))
     assert rows == [["file", "reason", "detail"], ["b\tc.wav", "too_few_words", "1 words < 3"]]
+    quality = tmp_path / "quality.tsv"
+    dataset.write_quality(str(quality), result)
+    with open(quality, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    assert [(r["file"], r["clip"], r["outcome"]) for r in rows] == [("a.wav", "a", "kept"),
+                                                                  ("b\tc.wav", "", "rejected")]  # fmt: skip
+    assert rows[0]["chars_per_second"] == "3.00" and rows[0]["peak_dbfs"] == "-6.0"
     chars = tmp_path / "chars.txt"
     dataset.write_characters(str(chars), result.characters)
-    assert chars.read_text(encoding="utf-8") == " \na\nb\nà\n"
+    assert chars.read_text(encoding="utf-8") == " \na\nb\nà\né\n"
 
 
-def test_publish_links_every_wav(tmp_path):
+def test_publish_links_exactly_the_kept_wavs(tmp_path):
     for unit, names in {"u1": ["a", "b"], "u2": ["c"]}.items():
         (tmp_path / unit).mkdir()
         for n in names:
             (tmp_path / unit / f"{n}.wav").write_bytes(n.encode())
-        (tmp_path / unit / ".snakemake_timestamp").write_bytes(b"")
     out = tmp_path / "wavs"
-    assert dataset.publish_wavs([str(tmp_path / "u1"), str(tmp_path / "u2")], str(out)) == 3
-    assert sorted(os.listdir(out)) == ["a.wav", "b.wav", "c.wav"]
+    units = [str(tmp_path / "u1"), str(tmp_path / "u2")]
+    assert dataset.publish_wavs(units, {"a", "c"}, str(out)) == 2
+    assert sorted(os.listdir(out)) == ["a.wav", "c.wav"]
     assert os.path.samefile(out / "c.wav", tmp_path / "u2" / "c.wav")
+    with pytest.raises(errors.F5flowError, match="re-run stage 0"):
+        dataset.publish_wavs(units, {"a", "zz"}, str(tmp_path / "wavs2"))

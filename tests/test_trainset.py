@@ -14,13 +14,12 @@ from conftest import write_wav
 
 def make_dataset(tmp_path, texts):
     (tmp_path / "wavs").mkdir()
-    result = dataset.Dataset(accepted=[], rejected=[])
     records = []
     for i, text in enumerate(texts):
         name = f"clip {i}"
         write_wav(tmp_path / "wavs" / f"{name}.wav", seconds=1.0 + i, rate=24000)
-        result.accepted.append((name, text))
-        records.append(ClipRecord(name=name, file=f"{name}.wav", duration=1.0 + i))
+        records.append(ClipRecord(name=name, file=f"{name}.wav", duration=1.0 + i, text=text))
+    result = dataset.Dataset([dataset.Row(r) for r in records])
     dataset.write_metadata(str(tmp_path / "metadata.csv"), result)
     return records
 

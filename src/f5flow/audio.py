@@ -1,12 +1,27 @@
-"""Resampling with sox and probing with soundfile."""
+"""Decoding, quality facts and resampling of one recording.
+
+Recordings are decoded once in Python: libsndfile (soundfile) reads WAV, FLAC, MP3 and Ogg
+Vorbis/Opus; what it cannot read (M4A/AAC and other containers) is decoded by ffmpeg. The quality
+facts are measured on the decoded source (clipping must be seen before resampling), then the
+channels are averaged (as `sox -c 1` does) and resampled by libsoxr, the resampler inside SoX, at
+SoX's default quality (HQ, linear phase): the output matches `sox in -r 24000 -c 1 -b 16 out`
+(tests/test_audio.py compares them).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
+import os
 import shutil
+import struct
 import subprocess
 from dataclasses import dataclass
 
+import numpy as np
 import soundfile
+import soxr
 
 from .errors import F5flowError
 
@@ -14,72 +29,185 @@ from .errors import F5flowError
 SAMPLE_RATE = 24000
 CHANNELS = 1
 SUBTYPE = "PCM_16"
+# A sample at or above this magnitude sits at the top code of 16-bit PCM: clipped.
+FULL_SCALE = 32767 / 32768
+# Longer recordings are not decoded: the schema caps filters.max_duration at 30 s, so they are
+# rejected as too long whatever the config, on their header's duration.
+MAX_DECODE_SECONDS = 60.0
+# Shorter than the header promises by more than this: a truncated copy.
+TRUNCATION_TOLERANCE_SECONDS = 0.01
 
 
 class AudioError(F5flowError):
-    """A recording sox or soundfile cannot read; the message is the recorded detail."""
+    """A recording that cannot be used; `reason` is a stable code for rejected.tsv."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
-class AudioInfo:
+class Decoded:
+    """A decoded recording: float32 samples [frames, channels] (None when not decoded)."""
+
+    samples: np.ndarray | None
     sample_rate: int
     channels: int
-    frames: int
-    subtype: str
-
-    @property
-    def duration(self) -> float:
-        return self.frames / self.sample_rate
+    format: str  # e.g. WAV/PCM_16, FLAC/PCM_24, MP3, m4a/aac
+    duration: float  # seconds: of the samples, or the header's when not decoded
 
 
-def probe(path: str) -> AudioInfo:
-    try:
-        info = soundfile.info(path)
-    except (RuntimeError, soundfile.LibsndfileError) as err:
-        raise AudioError(str(err).replace(path, "<file>")) from None
-    return AudioInfo(info.samplerate, info.channels, info.frames, info.subtype)
+@dataclass(frozen=True)
+class Quality:
+    """Facts about the source signal a person fixing the dataset needs."""
+
+    peak_dbfs: float  # -inf for digital silence
+    rms_dbfs: float
+    clipped_fraction: float  # share of samples at full scale
+    dc_offset: float  # largest |mean| of a channel, full scale = 1
+    audio_hash: str  # of the resampled PCM: the same recording in two files or formats
 
 
-def sox_binary() -> str:
-    path = shutil.which("sox")
+def _db(value: float) -> float:
+    return 20 * math.log10(value) if value > 0 else -math.inf
+
+
+def wav_declared_frames(path: str) -> int | None:
+    """Frames the RIFF header's data chunk promises, or None (not RIFF/WAVE, or open-ended)."""
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        block_align = None
+        while True:
+            chunk = f.read(8)
+            if len(chunk) < 8:
+                return None
+            chunk_id, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if chunk_id == b"fmt ":
+                fmt = f.read(size)
+                block_align = struct.unpack("<H", fmt[12:14])[0] if len(fmt) >= 14 else None
+                size = 0
+            elif chunk_id == b"data":
+                # 0 and 0xFFFFFFFF are written by recorders that stream without knowing the end
+                if not block_align or size in (0, 0xFFFFFFFF):
+                    return None
+                return size // block_align
+            f.seek(size + (size & 1), os.SEEK_CUR)
+
+
+def _read_soundfile(path: str) -> Decoded:
+    with soundfile.SoundFile(path) as f:
+        rate, channels = f.samplerate, f.channels
+        fmt = f"{f.format}/{f.subtype}"
+        declared = wav_declared_frames(path) if f.format == "WAV" else None
+        if f.format == "FLAC":
+            declared = f.frames  # STREAMINFO's total
+        if f.frames / rate > MAX_DECODE_SECONDS:
+            return Decoded(None, rate, channels, fmt, f.frames / rate)
+        blocks, error = [], None
+        try:
+            while True:
+                block = f.read(1 << 14, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
+                blocks.append(block)
+        except (RuntimeError, soundfile.LibsndfileError) as err:
+            error = str(err).replace(path, "<file>")
+    samples = np.concatenate(blocks) if blocks else np.zeros((0, channels), np.float32)
+    got = len(samples)
+    if declared and (declared - got) / rate > TRUNCATION_TOLERANCE_SECONDS:
+        raise AudioError(
+            "truncated_audio",
+            f"the header promises {declared / rate:.3f} s, the file holds {got / rate:.3f} s "
+            "(an incomplete copy?)",
+        )
+    if error:
+        raise AudioError("unreadable_audio", f"decoding stopped after {got / rate:.3f} s: {error}")
+    return Decoded(samples, rate, channels, fmt, got / rate)
+
+
+def _ffmpeg(tool: str) -> str:
+    path = shutil.which(tool)
     if path is None:
-        raise AudioError("sox not found on PATH: install it (Debian: apt-get install sox)")
+        raise AudioError("unreadable_audio", f"needs {tool} to decode: apt-get install ffmpeg")
     return path
 
 
-def sox_command(src: str, dst: str, sox: str = "sox") -> list[str]:
-    """The resampling command; paths must be absolute so none can read as an option or `|pipe`."""
-    return [
-        sox,
-        "-R",  # repeatable: seeded dither, so the same input gives the same bytes
-        "-G",  # guard against clipping when resampling/mixing down
-        "-V1",  # errors only: a warning per clip would flood the log
-        "-t",
-        "wav",
-        src,
-        "-t",
-        "wav",
-        "-r",
-        str(SAMPLE_RATE),
-        "-c",
-        str(CHANNELS),
-        "-b",
-        "16",
-        "-e",
-        "signed-integer",
-        dst,
-    ]
-
-
-def resample(src: str, dst: str, sox: str = "sox", timeout: float = 600) -> AudioInfo:
-    """sox `src` to 24 kHz mono PCM16 at `dst` (no shell); returns the output's info."""
-    try:
-        proc = subprocess.run(
-            sox_command(src, dst, sox), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired:
-        raise AudioError(f"sox took longer than {timeout:.0f} s") from None
+def _read_ffmpeg(path: str, timeout: float = 600) -> Decoded:
+    probe = subprocess.run(
+        [_ffmpeg("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
+         "stream=sample_rate,channels,codec_name:format=format_name,duration", "-of", "json",
+         "--", path],
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    info = json.loads(probe.stdout or "{}")
+    streams = info.get("streams") or []
+    if probe.returncode != 0 or not streams:
+        message = " ".join(probe.stderr.replace(path, "<file>").split()) or "no audio stream"
+        raise AudioError("unreadable_audio", f"neither libsndfile nor ffmpeg reads it: {message}")
+    stream = streams[0]
+    rate, channels = int(stream["sample_rate"]), int(stream["channels"])
+    fmt = f"{info['format']['format_name'].split(',')[0]}/{stream['codec_name']}"
+    header_duration = float(info["format"].get("duration") or 0)
+    if header_duration > MAX_DECODE_SECONDS:
+        return Decoded(None, rate, channels, fmt, header_duration)
+    proc = subprocess.run(
+        [_ffmpeg("ffmpeg"), "-v", "error", "-nostdin", "-i", path, "-map", "0:a:0",
+         "-f", "f32le", "-acodec", "pcm_f32le", "-"],
+        capture_output=True, timeout=timeout,
+    )  # fmt: skip
     if proc.returncode != 0:
-        message = " ".join(proc.stderr.replace(src, "<file>").split()) or "no message"
-        raise AudioError(f"sox exit {proc.returncode}: {message}")
-    return probe(dst)
+        message = " ".join(proc.stderr.decode(errors="replace").replace(path, "<file>").split())
+        raise AudioError("unreadable_audio", f"ffmpeg exit {proc.returncode}: {message}")
+    samples = np.frombuffer(proc.stdout, np.float32)
+    samples = samples[: len(samples) // channels * channels].reshape(-1, channels)
+    return Decoded(samples, rate, channels, fmt, len(samples) / rate)
+
+
+def load(path: str) -> Decoded:
+    """Decode `path` (libsndfile, else ffmpeg); AudioError says why a file cannot be used."""
+    try:
+        decoded = _read_soundfile(path)
+    except (RuntimeError, soundfile.LibsndfileError):
+        decoded = _read_ffmpeg(path)  # a container libsndfile does not know
+    if decoded.samples is not None and len(decoded.samples) == 0:
+        raise AudioError("unreadable_audio", "the file holds no audio samples")
+    return decoded
+
+
+def to_pcm16(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Average the channels, resample to 24 kHz (libsoxr HQ), scale down only if it would clip."""
+    mono = samples.mean(axis=1, dtype=np.float64) if samples.shape[1] > 1 else samples[:, 0]
+    out = soxr.resample(mono.astype(np.float64), rate, SAMPLE_RATE, quality="HQ")
+    peak = float(np.max(np.abs(out))) if len(out) else 0.0
+    if peak > FULL_SCALE:
+        out = out * (FULL_SCALE / peak)  # as sox -G: lower the gain rather than clip
+    return np.clip(np.round(out * 32768), -32768, 32767).astype(np.int16)
+
+
+def measure(samples: np.ndarray, pcm: np.ndarray) -> Quality:
+    magnitude = np.abs(samples)
+    peak = float(magnitude.max())
+    square = float(np.mean(np.square(samples, dtype=np.float64)))
+    return Quality(
+        peak_dbfs=round(_db(peak), 2),
+        rms_dbfs=round(_db(math.sqrt(square)), 2),
+        clipped_fraction=round(float(np.mean(magnitude >= FULL_SCALE)), 6),
+        dc_offset=round(float(np.max(np.abs(samples.mean(axis=0, dtype=np.float64)))), 6),
+        audio_hash=hashlib.blake2b(pcm.tobytes(), digest_size=16).hexdigest(),
+    )
+
+
+def write_pcm16(path: str, pcm: np.ndarray) -> None:
+    """Write the 24 kHz mono PCM16 wav through a temporary name (never a half-written clip)."""
+    tmp = path + ".part"
+    soundfile.write(tmp, pcm, SAMPLE_RATE, subtype=SUBTYPE, format="WAV")
+    os.replace(tmp, path)
+
+
+def sox_command(src: str, dst: str, sox: str = "sox") -> list[str]:
+    """What users expect of a resampler: the reference the tests and benchmarks compare with."""
+    return [sox, "-R", "-G", "-V1", src, "-r", str(SAMPLE_RATE), "-c", str(CHANNELS), "-b", "16",
+            "-e", "signed-integer", dst]  # fmt: skip

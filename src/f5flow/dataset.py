@@ -1,24 +1,38 @@
-"""Stage 0-1 aggregates: the published wav folder, metadata.csv, the dataset vocab, rejected.tsv.
+"""Stage 0-1 aggregates: metadata.csv, rejected.tsv, quality.tsv, the dataset vocab, wavs/.
 
-Outputs are sorted by name, so they are byte-identical whatever the job-unit size was.
+Every input ends in one place: kept (metadata.csv, possibly flagged in quality.tsv), or not kept
+(rejected.tsv with the file at fault, a reason code and a detail). Outputs are sorted by name, so
+they are byte-identical whatever the job-unit size was.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+import math
 import os
 import shutil
+import statistics
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .errors import F5flowError
+from .inputs import IGNORED
 from .records import WAV_SUFFIX, ClipRecord, metadata_path
 
 log = logging.getLogger(__name__)
 
 METADATA_HEADER = ("audio_file", "text")
 REJECTED_HEADER = ("file", "reason", "detail")
+QUALITY_HEADER = (
+    "file", "clip", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
+    "rms_dbfs", "clipped_fraction", "dc_offset", "words", "chars_per_second", "digits",
+    "outcome", "reason",
+)  # fmt: skip
+ACTIONS = ("flag", "drop")
+# the speaking-rate check needs a median worth the name
+MIN_CLIPS_FOR_RATE = 5
 
 
 @dataclass(frozen=True)
@@ -30,18 +44,71 @@ class Filters:
     min_words: int = 3
 
 
+@dataclass(frozen=True)
+class QualityChecks:
+    """config key `quality`: each check's action (flag: keep and mark; drop) and threshold."""
+
+    max_rejected_fraction: float = 0.5
+    silence: dict = field(default_factory=lambda: {"action": "drop", "peak_dbfs": -40.0})
+    clipping: dict = field(default_factory=lambda: {"action": "flag", "fraction": 0.001})
+    dc_offset: dict = field(default_factory=lambda: {"action": "flag", "offset": 0.05})
+    speaking_rate: dict = field(default_factory=lambda: {"action": "flag", "factor": 2.5})
+    duplicate_audio: dict = field(default_factory=lambda: {"action": "drop"})
+    duplicate_text: dict = field(default_factory=lambda: {"action": "flag"})
+
+    @classmethod
+    def from_config(cls, config: dict) -> QualityChecks:
+        defaults = cls()
+        merged = {
+            key: ({**getattr(defaults, key), **value} if isinstance(value, dict) else value)
+            for key, value in config.items()
+        }
+        return cls(**merged)
+
+
+@dataclass
+class Row:
+    """One input's line of quality.tsv."""
+
+    record: ClipRecord
+    outcome: str = "kept"  # kept | flagged | dropped | rejected | ignored
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (reason, detail)
+
+    @property
+    def chars_per_second(self) -> float | None:
+        r = self.record
+        if not r.text or not r.duration:
+            return None
+        return len(r.text.replace(" ", "")) / r.duration
+
+
 @dataclass
 class Dataset:
-    accepted: list[tuple[str, str]]  # (name, text)
-    rejected: list[tuple[str, str, str]]  # (file, reason, detail)
+    rows: list[Row]
+
+    @property
+    def accepted(self) -> list[tuple[str, str]]:  # (name, text)
+        return [(r.record.name, r.record.text) for r in self.rows if r.outcome in ("kept", "flagged")]
+
+    @property
+    def rejected(self) -> list[tuple[str, str, str]]:  # (file, reason, detail)
+        out = []
+        for r in self.rows:
+            if r.outcome in ("dropped", "rejected", "ignored"):
+                reason, detail = r.reasons[0]
+                out.append((r.record.file, reason, detail))
+        return sorted(out)
 
     @property
     def characters(self) -> list[str]:
         return sorted({ch for _, text in self.accepted for ch in text})
 
+    def counts(self) -> Counter:
+        return Counter(r.outcome for r in self.rows)
+
 
 def rejection(record: ClipRecord, filters: Filters) -> tuple[str, str] | None:
-    """The first reason a record stays out of metadata.csv, or None."""
+    """The first reason a record stays out of metadata.csv before any quality check, or None."""
     if record.problem:
         return record.problem, record.detail
     if record.words < filters.min_words:
@@ -54,37 +121,161 @@ def rejection(record: ClipRecord, filters: Filters) -> tuple[str, str] | None:
     return None
 
 
-def build(records: Iterable[ClipRecord], filters: Filters) -> Dataset:
-    accepted, rejected = [], []
-    for record in records:
-        reason = rejection(record, filters)
-        if reason is None:
-            accepted.append((record.name, record.text))
+def _mark(row: Row, check: str, settings: dict, detail: str) -> None:
+    row.reasons.append((check, detail))
+    if settings["action"] == "drop":
+        row.outcome = "dropped"
+    elif row.outcome == "kept":
+        row.outcome = "flagged"
+
+
+def _signal_checks(row: Row, checks: QualityChecks) -> None:
+    q = row.record.quality
+    if q is None:
+        return
+    if q.peak_dbfs < checks.silence["peak_dbfs"]:
+        what = "digital silence" if q.peak_dbfs == -math.inf else f"peak {q.peak_dbfs:.1f} dBFS"
+        _mark(row, "silence", checks.silence, f"{what} < {checks.silence['peak_dbfs']:g} dBFS")
+    if q.clipped_fraction >= checks.clipping["fraction"]:
+        _mark(row, "clipping", checks.clipping,
+              f"{q.clipped_fraction:.2%} of samples at full scale")  # fmt: skip
+    if q.dc_offset >= checks.dc_offset["offset"]:
+        _mark(row, "dc_offset", checks.dc_offset, f"mean {q.dc_offset:.3f} of full scale")
+
+
+def _dataset_checks(rows: list[Row], checks: QualityChecks) -> list[str]:
+    """Checks against the other clips: speaking rate vs the median, duplicates. Returns notes."""
+    notes = []
+    rates = [r.chars_per_second for r in rows]
+    if len(rows) >= MIN_CLIPS_FOR_RATE:
+        median = statistics.median(rates)
+        factor = checks.speaking_rate["factor"]
+        for row, rate in zip(rows, rates):
+            if rate > median * factor or rate < median / factor:
+                _mark(row, "speaking_rate", checks.speaking_rate,
+                      f"{rate:.1f} characters/s, dataset median {median:.1f}: does the "
+                      "transcript match the audio?")  # fmt: skip
+    else:
+        notes.append(f"speaking-rate check skipped: fewer than {MIN_CLIPS_FOR_RATE} clips")
+    first_audio: dict[str, str] = {}
+    first_text: dict[str, str] = {}
+    for row in rows:  # rows are in name order: the first name keeps its audio
+        r = row.record
+        if r.quality is not None:
+            if r.quality.audio_hash in first_audio:
+                _mark(row, "duplicate_audio", checks.duplicate_audio,
+                      f"same audio as {first_audio[r.quality.audio_hash]}")  # fmt: skip
+            else:
+                first_audio[r.quality.audio_hash] = r.audio
+        if r.text in first_text:
+            _mark(row, "duplicate_text", checks.duplicate_text,
+                  f"same transcript as {first_text[r.text]}")  # fmt: skip
         else:
-            rejected.append((record.file, *reason))
-    accepted.sort()
-    rejected.sort()
-    return Dataset(accepted, rejected)
+            first_text[r.text] = r.transcript
+    return notes
 
 
-def _writer(f, delimiter: str):
-    # Minimal quoting: a field with the delimiter or a '"' is quoted, as Python's csv reader
-    # (used by upstream prepare_csv_wavs) expects; everything else is written as it is.
-    return csv.writer(f, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+def build(
+    records: Iterable[ClipRecord], filters: Filters, checks: QualityChecks = QualityChecks()
+) -> tuple[Dataset, list[str]]:
+    rows = sorted((Row(record) for record in records), key=lambda r: (r.record.name, r.record.file))
+    candidates = []
+    for row in rows:
+        reason = rejection(row.record, filters)
+        if reason is not None:
+            row.outcome = "ignored" if reason[0] == IGNORED else "rejected"
+            row.reasons.append(reason)
+            continue
+        _signal_checks(row, checks)
+        if row.outcome != "dropped":
+            candidates.append(row)
+    notes = _dataset_checks(candidates, checks)
+    return Dataset(rows), notes
+
+
+def check_kept(dataset: Dataset, max_rejected_fraction: float) -> None:
+    """Stop when nothing is kept or too much is rejected: never a silent, empty success."""
+    counts = dataset.counts()
+    candidates = sum(counts.values()) - counts["ignored"]
+    lost = counts["rejected"] + counts["dropped"]
+    kept = counts["kept"] + counts["flagged"]
+    if kept == 0 or (candidates and lost / candidates > max_rejected_fraction):
+        why = (
+            "no recording was kept"
+            if kept == 0
+            else f"{lost} of {candidates} inputs ({lost / candidates:.0%}) were not kept, more "
+            f"than quality.max_rejected_fraction ({max_rejected_fraction:g})"
+        )
+        raise F5flowError(f"{why}:\n{summarise(dataset)}")
+
+
+def summarise(dataset: Dataset) -> str:
+    counts = dataset.counts()
+    hours = sum(r.record.duration for r in dataset.rows if r.outcome in ("kept", "flagged")) / 3600
+    lines = [
+        f"kept {counts['kept'] + counts['flagged']} clips ({hours:.2f} h; {counts['flagged']} "
+        f"flagged), not kept {counts['rejected'] + counts['dropped']}, ignored {counts['ignored']}"
+    ]
+    for outcome in ("rejected", "dropped", "flagged", "ignored"):
+        reasons = Counter(
+            reason
+            for r in dataset.rows
+            if r.outcome == outcome
+            for reason, _ in (r.reasons if outcome != "rejected" else r.reasons[:1])
+        )
+        lines += [f"  {outcome} {reason}: {n}" for reason, n in sorted(reasons.items())]
+    digits = sum(1 for r in dataset.rows if r.outcome in ("kept", "flagged") and r.record.digits)
+    if digits:
+        lines.append(
+            f"  {digits} kept transcripts hold digits (text.verbalise is off: they are read as "
+            "characters)"
+        )
+    return "\n".join(lines)
+
+
+def _check_field(value: str, what: str) -> str:
+    # metadata.csv must read the same with csv.reader(delimiter="|") and line.split("|")
+    if "|" in value or "\n" in value or "\r" in value or value.startswith('"'):
+        raise ValueError(f"{what} {value!r} cannot be written to metadata.csv unambiguously")
+    return value
 
 
 def write_metadata(path: str, dataset: Dataset) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write("|".join(METADATA_HEADER) + "\n")
+        for name, text in dataset.accepted:
+            f.write(f"{_check_field(metadata_path(name), 'clip')}|{_check_field(text, 'text')}\n")
+
+
+def _tsv(path: str, header: tuple, rows: Iterable) -> None:
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = _writer(f, "|")
-        writer.writerow(METADATA_HEADER)
-        writer.writerows((metadata_path(name), text) for name, text in dataset.accepted)
+        writer = csv.writer(f, delimiter="\t", lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
 
 
 def write_rejected(path: str, dataset: Dataset) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = _writer(f, "\t")
-        writer.writerow(REJECTED_HEADER)
-        writer.writerows(dataset.rejected)
+    _tsv(path, REJECTED_HEADER, dataset.rejected)
+
+
+def _number(value, digits: int) -> str:
+    return "" if value is None else f"{value + 0.0:.{digits}f}"  # + 0.0: no "-0.0"
+
+
+def write_quality(path: str, dataset: Dataset) -> None:
+    lines = []
+    for row in dataset.rows:
+        r, s, q = row.record, row.record.source, row.record.quality
+        kept = row.outcome in ("kept", "flagged")
+        lines.append((
+            r.audio or r.file, r.name if kept else "", _number(r.duration, 3),
+            s.sample_rate if s else "", s.channels if s else "", s.format if s else "",
+            _number(q and q.peak_dbfs, 1), _number(q and q.rms_dbfs, 1),
+            _number(q and q.clipped_fraction, 6), _number(q and q.dc_offset, 4),
+            "" if r.words is None else r.words, _number(row.chars_per_second, 2),
+            int(r.digits), row.outcome, "; ".join(f"{k}: {d}" for k, d in row.reasons),
+        ))  # fmt: skip
+    _tsv(path, QUALITY_HEADER, lines)
 
 
 def write_characters(path: str, characters: list[str]) -> None:
@@ -94,27 +285,21 @@ def write_characters(path: str, characters: list[str]) -> None:
 
 def read_metadata(path: str) -> list[tuple[str, str]]:
     with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f, delimiter="|"))
+        rows = [line.rstrip("\n").split("|") for line in f]
     if not rows or tuple(rows[0]) != METADATA_HEADER:
         raise ValueError(f"{path}: header must be {'|'.join(METADATA_HEADER)}")
     return [(row[0], row[1]) for row in rows[1:]]
 
 
-def summarise(dataset: Dataset) -> str:
-    reasons = Counter(reason for _, reason, _ in dataset.rejected)
-    lines = [f"accepted {len(dataset.accepted)}, rejected {len(dataset.rejected)}"]
-    lines += [f"  {reason}: {n}" for reason, n in sorted(reasons.items())]
-    return "\n".join(lines)
-
-
-def publish_wavs(unit_dirs: Iterable[str], out_dir: str) -> int:
-    """Hard-link every resampled wav into one flat folder (copy where links cannot cross disks)."""
+def publish_wavs(unit_dirs: Iterable[str], names: set[str], out_dir: str) -> int:
+    """Hard-link the kept clips into one flat folder (copy where links cannot cross disks)."""
     os.makedirs(out_dir, exist_ok=True)
+    wanted = {name + WAV_SUFFIX for name in names}
     count = 0
     for unit_dir in unit_dirs:
         with os.scandir(unit_dir) as it:
             for dirent in it:
-                if not dirent.name.endswith(WAV_SUFFIX):
+                if dirent.name not in wanted:
                     continue
                 target = os.path.join(out_dir, dirent.name)
                 try:
@@ -122,4 +307,6 @@ def publish_wavs(unit_dirs: Iterable[str], out_dir: str) -> int:
                 except OSError:
                     shutil.copy2(dirent.path, target)
                 count += 1
+    if count != len(wanted):
+        raise F5flowError(f"{len(wanted) - count} kept clips have no resampled wav: re-run stage 0")
     return count

@@ -1,23 +1,50 @@
 """Input discovery: every file of the input folder becomes part of exactly one `Entry`.
 
-An input folder holds `NAME.wav` + `NAME.txt` pairs. Discovery is a single `scandir`: it runs at
-every Snakemake start-up, also for 100k files, so it never opens or stats a file beyond the
-listing. `jobunits` groups the entries into jobs.
+Three layouts are recognised without configuration (config key `input_layout` forces one):
+
+- `table`: a `metadata.csv` at the top. With the header `audio_file|text` (F5-TTS's own format)
+  each row names its audio file (relative to the folder, or absolute); without a header it is
+  LJSpeech's `ID|text` or `ID|text|normalized` with the audio in `wavs/ID.wav`, and the text is
+  the `normalized` column where a row has one (the dataset author's reading), else `text`.
+- `manifest`: JSON-lines manifests (`*.jsonl`, or NeMo's `*.json` holding one object per line)
+  at the top, each line `{"audio_filepath": ..., "text": ..., "duration": ...}`; paths relative
+  to the manifest or absolute; `duration` is not trusted (the audio is measured).
+- `pairs`: `NAME.<audio>` + `NAME.txt` side by side, flat or in nested folders.
+
+A clip's name is its audio file's path below the input folder without the suffix, folders joined
+by `__` (`spk1/ch1/a.wav` -> `spk1__ch1__a`), `|` replaced by `_` (metadata.csv's delimiter); names
+that still collide get `~` and a hash of their path. In a table the names are taken below `wavs/`
+(LJSpeech's IDs). The records keep each clip's input file, so
+quality.tsv holds the whole mapping. Hidden and system files (`.DS_Store`, `._*`, `Thumbs.db`,
+`__MACOSX/`, ...) are not read and are counted as ignored.
+
+Discovery runs at every Snakemake start-up: it lists the folder, stats the audio and transcript
+files and reads the table or manifests, and opens nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import re
 import unicodedata
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from .errors import F5flowError
 
-AUDIO_SUFFIX = ".wav"
+AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac")
 TRANSCRIPT_SUFFIX = ".txt"
-# What Snakemake reads as a wildcard in any path, with no way to escape it in an input path.
-SNAKEMAKE_WILDCARD = re.compile(r"\{\s*[.\w]+\s*(,[^{}]*)?\}")
+TABLE_FILE = "metadata.csv"
+MANIFEST_SUFFIXES = (".jsonl", ".json")
+F5_TABLE_HEADER = ("audio_file", "text")
+# where LJSpeech and F5-TTS tables keep the audio; clip names are taken below it
+TABLE_AUDIO_DIR = "wavs"
+LAYOUTS = ("auto", "pairs", "table", "manifest")
+# Written by operating systems and file managers, never by a dataset's author.
+SYSTEM_NAMES = {"thumbs.db", "desktop.ini", "__macosx", "$recycle.bin", "system volume information"}
+NAME_SEPARATOR = "__"
+# reasons of entries that are no clip candidates (not counted in the rejected share)
+IGNORED = "ignored_system_file"
 
 
 class InputDirError(F5flowError):
@@ -26,31 +53,26 @@ class InputDirError(F5flowError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One recording (stem) or one file that cannot be one.
+    """One recording with its transcript, or one input that cannot be one.
 
-    `problem` is set when discovery alone decides the entry is rejected (its files are then not
-    processed and not declared as job inputs).
+    `problem` is set when discovery alone decides the entry's fate (its files are then not read).
     """
 
     name: str
     audio: str | None = None
-    transcript: str | None = None
+    transcript: str | None = None  # a .txt file, or TABLE:LINE when `text` comes from a table
+    text: str | None = None  # the transcript as read from a table or manifest row
     problem: str | None = None
     detail: str = ""
     # (file, size, mtime_ns) of the entry's files: part of the job unit's params, so that a
     # changed recording or transcript re-runs its unit without each file being a declared input
+    # (a table row's text is itself in the params)
     stamps: tuple = ()
 
     @property
     def file(self) -> str:
-        """The input file a report names for this entry."""
+        """The input a report names for this entry."""
         return self.audio or self.transcript or self.name
-
-    def files(self) -> list[str]:
-        """Input files (relative to the input folder) a job reads for this entry."""
-        if self.problem:
-            return []
-        return [f for f in (self.audio, self.transcript) if f]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,74 +82,321 @@ class Entry:
         return cls(**data)
 
 
+@dataclass
+class Discovery:
+    entries: list[Entry]
+    layout: str  # what was found and how it is read, for the log
+    notes: list[str] = field(default_factory=list)
+
+
 def unsafe_name_reason(name: str) -> str | None:
     """Why a file name cannot travel through line-based files and tools, or None if it can."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return "file name is not valid UTF-8"
+        return "file name is not valid UTF-8: rename the file"
     for ch in name:
         if unicodedata.category(ch) in ("Cc", "Cs"):
-            return f"file name contains control character U+{ord(ch):04X}"
-    if SNAKEMAKE_WILDCARD.search(name):
-        return "Snakemake reads {...} in a path as a wildcard: rename the file"
+            return f"file name contains control character U+{ord(ch):04X}: rename the file"
     return None
 
 
-def discover(input_dir: str) -> list[Entry]:
-    """List `input_dir` (flat) into entries sorted by name."""
-    if not os.path.isdir(input_dir):
-        raise InputDirError(f"config key input_dir: {input_dir!r} is not a folder")
+def printable(name: str) -> str:
+    """A name safe for a report line (repr() of what is not)."""
+    return name if unsafe_name_reason(name) is None else repr(name)[1:-1]
+
+
+def is_system_name(name: str) -> bool:
+    return name.startswith(".") or name.lower() in SYSTEM_NAMES
+
+
+def clip_name(relative_audio: str) -> str:
+    """The clip name of an audio file below the input folder (see the module docstring)."""
+    stem = os.path.splitext(relative_audio)[0]
+    return stem.replace(os.sep, NAME_SEPARATOR).replace("|", "_")
+
+
+def _stamp(path: str, root: str, st: os.stat_result) -> tuple[str, int, int]:
+    return (os.path.relpath(path, root), st.st_size, st.st_mtime_ns)
+
+
+def _walk(root: str):
+    """Yield (relative path, DirEntry) of every entry below root; system folders not entered."""
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(os.path.join(root, rel_dir)) as it:
+            for dirent in it:
+                rel = os.path.join(rel_dir, dirent.name)
+                yield rel, dirent
+                if (
+                    dirent.is_dir(follow_symlinks=False)
+                    and not is_system_name(dirent.name)
+                    and unsafe_name_reason(dirent.name) is None
+                ):
+                    stack.append(rel)
+
+
+def _ignored(rel: str, kind: str) -> Entry:
+    return Entry(name=printable(rel), problem=IGNORED, detail=f"{kind}: not read")
+
+
+def _list(root: str):
+    """Files below root as {relative path: stat}, plus entries for what cannot be an input."""
+    files: dict[str, os.stat_result] = {}
+    problems: list[Entry] = []
+    for rel, dirent in _walk(root):
+        unsafe = unsafe_name_reason(dirent.name)
+        if unsafe:
+            problems.append(Entry(name=printable(rel), problem="unsafe_name", detail=unsafe))
+        elif is_system_name(dirent.name):
+            kind = "hidden or system folder" if dirent.is_dir() else "hidden or system file"
+            problems.append(_ignored(rel, kind))
+        elif dirent.is_dir(follow_symlinks=False):
+            continue
+        elif dirent.is_file():
+            files[rel] = dirent.stat()
+        else:
+            problems.append(
+                Entry(name=rel, problem="not_a_file", detail="a broken link or special file")
+            )
+    return files, problems
+
+
+def _audio_suffix(rel: str) -> bool:
+    return os.path.splitext(rel)[1].lower() in AUDIO_SUFFIXES
+
+
+def _pairs(root: str, files: dict[str, os.stat_result]) -> list[Entry]:
     audio: dict[str, list[str]] = {}
     transcripts: dict[str, list[str]] = {}
-    stamps: dict[str, tuple[str, int, int]] = {}
-    entries: list[Entry] = []
-    with os.scandir(input_dir) as it:
-        for dirent in it:
-            name = dirent.name
-            unsafe = unsafe_name_reason(name)
-            if unsafe:
-                # repr() keeps the report line-safe and shows the offending bytes.
-                entries.append(Entry(name=repr(name)[1:-1], problem="unsafe_name", detail=unsafe))
-                continue
-            if not dirent.is_file():
-                entries.append(
-                    Entry(
-                        name=name,
-                        problem="not_a_file",
-                        detail="a folder or broken link: input_dir is read flat",
-                    )
-                )
-                continue
-            stem, suffix = os.path.splitext(name)
-            suffix = suffix.lower()
-            if suffix in (AUDIO_SUFFIX, TRANSCRIPT_SUFFIX) and stem:
-                st = dirent.stat()
-                stamps[name] = (name, st.st_size, st.st_mtime_ns)
-            if suffix == AUDIO_SUFFIX and stem:
-                audio.setdefault(stem, []).append(name)
-            elif suffix == TRANSCRIPT_SUFFIX and stem:
-                transcripts.setdefault(stem, []).append(name)
-            else:
-                entries.append(
-                    Entry(
-                        name=name,
-                        problem="unsupported_file",
-                        detail="expected NAME.wav and NAME.txt pairs",
-                    )
-                )
-    for stem in audio.keys() | transcripts.keys():
-        wavs = sorted(audio.get(stem, []))
-        txts = sorted(transcripts.get(stem, []))
-        audio_file, transcript_file = (wavs[0] if wavs else None), (txts[0] if txts else None)
-        entry = Entry(name=stem, audio=audio_file, transcript=transcript_file)
-        entries.append(replace(entry, stamps=tuple(stamps[f] for f in entry.files())))
-        # a.wav beside a.WAV would both become wavs/a.wav: keep the first, report the others.
-        for extra in wavs[1:] + txts[1:]:
-            kept = wavs[0] if extra in wavs else txts[0]
+    entries = []
+    for rel in files:
+        stem, suffix = os.path.splitext(rel)
+        if not os.path.basename(stem):
+            entries.append(Entry(name=rel, problem="unsupported_file", detail="no name before the suffix"))
+        elif suffix.lower() in AUDIO_SUFFIXES:
+            audio.setdefault(stem, []).append(rel)
+        elif suffix.lower() == TRANSCRIPT_SUFFIX:
+            transcripts.setdefault(stem, []).append(rel)
+        else:
             entries.append(
-                Entry(name=extra, problem="duplicate_name", detail=f"same name as {kept}")
+                Entry(
+                    name=rel,
+                    problem="unsupported_file",
+                    detail=f"expected audio ({' '.join(AUDIO_SUFFIXES)}) with a .txt transcript",
+                )
             )
-    entries.sort(key=lambda e: e.name)
+    for stem in audio.keys() | transcripts.keys():
+        recordings, texts = sorted(audio.get(stem, [])), sorted(transcripts.get(stem, []))
+        audio_file = recordings[0] if recordings else None
+        transcript = texts[0] if texts else None
+        entry = Entry(name=clip_name(stem), audio=audio_file, transcript=transcript)
+        if audio_file is None:
+            entry = replace(
+                entry,
+                problem="missing_audio",
+                detail=f"no recording beside {transcript} (looked for {'/'.join(AUDIO_SUFFIXES)})",
+            )
+        elif transcript is None:
+            entry = replace(
+                entry, problem="missing_transcript", detail=f"no {os.path.basename(stem)}.txt beside it"
+            )
+        stamps = [_stamp(os.path.join(root, f), root, files[f]) for f in (audio_file, transcript) if f]
+        entries.append(replace(entry, stamps=tuple(stamps)))
+        # a.wav beside a.WAV or a.flac would both become wavs/a.wav: keep the first
+        for extra in recordings[1:] + texts[1:]:
+            kept = audio_file if extra in recordings else transcript
+            entries.append(Entry(name=extra, problem="duplicate_name", detail=f"same name as {kept}"))
     return entries
 
+
+def _rows_entries(root, files, rows, origin_name, kind) -> tuple[list[Entry], set[str]]:
+    """Entries of (line, audio path as written, text) rows; the audio files they use."""
+    entries, used = [], {}
+    for line, audio_path, row_text in rows:
+        origin = f"{origin_name}:{line}"
+        absolute = os.path.normpath(os.path.join(root, os.path.dirname(origin_name), audio_path))
+        rel = os.path.relpath(absolute, root)
+        inside = not rel.startswith(os.pardir + os.sep)
+        audio = rel if inside else absolute
+        st = files.get(rel) if inside else None
+        if not inside:
+            try:
+                st = os.stat(absolute)
+            except OSError:
+                st = None
+        name = clip_name(rel if inside else absolute.lstrip(os.sep))
+        if kind == "row" and name.startswith(TABLE_AUDIO_DIR + NAME_SEPARATOR):
+            name = name[len(TABLE_AUDIO_DIR + NAME_SEPARATOR) :]  # LJSpeech's ID, F5's wavs/NAME
+        if audio in used:
+            entries.append(Entry(name=origin, transcript=origin, problem=f"duplicate_{kind}",
+                                 detail=f"{audio} is already listed at {used[audio]}"))  # fmt: skip
+            continue
+        used[audio] = origin
+        if st is None:
+            entries.append(Entry(name=name, audio=None, transcript=origin, problem="missing_audio",
+                                 detail=f"{audio_path} not found"))  # fmt: skip
+            continue
+        entries.append(
+            Entry(name=name, audio=audio, transcript=origin, text=row_text,
+                  stamps=(_stamp(absolute, root, st),))
+        )  # fmt: skip
+    return entries, {a for a in used if not os.path.isabs(a)}
+
+
+def _read_lines(path: str) -> list[str]:
+    from .text import TranscriptError, decode
+
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        return decode(data).splitlines()
+    except TranscriptError as err:
+        raise InputDirError(f"{path}: {err.detail}") from None
+
+
+def _table(root: str, files) -> tuple[list[Entry], set[str], str]:
+    lines = _read_lines(os.path.join(root, TABLE_FILE))
+    header = tuple(f.strip().lower() for f in lines[0].split("|")) if lines else ()
+    rows, entries = [], []
+    f5 = header == F5_TABLE_HEADER
+    columns_used = set()
+    for number, line in enumerate(lines, start=1):
+        if (f5 and number == 1) or not line.strip():
+            continue
+        # split, not csv: LJSpeech texts hold unbalanced quotes
+        fields = line.split("|")
+        expected = (2,) if f5 else (2, 3)
+        if len(fields) not in expected or not fields[0].strip():
+            entries.append(Entry(name=f"{TABLE_FILE}:{number}", transcript=f"{TABLE_FILE}:{number}",
+                                 problem="bad_table_row",
+                                 detail=f"{len(fields)} '|'-separated fields, expected "
+                                        f"{' or '.join(map(str, expected))}"))  # fmt: skip
+            continue
+        if f5:
+            audio_path, row_text = fields[0].strip(), fields[1]
+        else:
+            ident = fields[0].strip()
+            audio_path = os.path.join(TABLE_AUDIO_DIR, ident if _audio_suffix(ident) else ident + ".wav")
+            column = 3 if len(fields) == 3 and fields[2].strip() else 2
+            columns_used.add(column)
+            row_text = fields[column - 1]
+        rows.append((number, audio_path, row_text))
+    row_entries, used = _rows_entries(root, files, rows, TABLE_FILE, "row")
+    if f5:
+        how = f"{TABLE_FILE} with header audio_file|text (F5-TTS format): audio paths from column 1"
+    else:
+        names = {2: "2 (text)", 3: "3 (normalized)"}
+        used_cols = " and ".join(names[c] for c in sorted(columns_used)) or "none"
+        how = (
+            f"{TABLE_FILE} without header (LJSpeech format): audio wavs/ID.wav, text from column "
+            f"{used_cols} (the normalized column where a row has it)"
+        )
+    return entries + row_entries, used | {TABLE_FILE}, how
+
+
+def _is_manifest(root: str, rel: str) -> bool:
+    if os.path.dirname(rel) or os.path.splitext(rel)[1].lower() not in MANIFEST_SUFFIXES:
+        return False
+    with open(os.path.join(root, rel), "rb") as f:
+        for raw in f:
+            if raw.strip():
+                try:
+                    first = json.loads(raw)
+                except ValueError:
+                    return False
+                return isinstance(first, dict) and "audio_filepath" in first
+    return False
+
+
+def _manifests(root: str, files, manifests: list[str]) -> tuple[list[Entry], set[str], str]:
+    entries, used, rows_of = [], set(), {}
+    for manifest in sorted(manifests):
+        rows = []
+        for number, line in enumerate(_read_lines(os.path.join(root, manifest)), start=1):
+            if not line.strip():
+                continue
+            origin = f"{manifest}:{number}"
+            try:
+                item = json.loads(line)
+                audio_path, row_text = item["audio_filepath"], item["text"]
+                if not isinstance(audio_path, str) or not isinstance(row_text, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                entries.append(Entry(name=origin, transcript=origin, problem="bad_manifest_line",
+                                     detail="expected a JSON object with string fields "
+                                            "audio_filepath and text"))  # fmt: skip
+                continue
+            rows.append((number, audio_path, row_text))
+        found, manifest_used = _rows_entries(root, files, rows, manifest, "line")
+        entries += found
+        used |= manifest_used | {manifest}
+        rows_of[manifest] = len(rows)
+    listed = ", ".join(f"{m} ({n} lines)" for m, n in rows_of.items())
+    how = f"JSON-lines manifest(s) {listed}: audio_filepath relative to the manifest or absolute"
+    return entries, used, how
+
+
+def _unlisted(files, used: set[str], kind: str) -> list[Entry]:
+    entries = []
+    for rel in sorted(set(files) - used):
+        if _audio_suffix(rel):
+            entries.append(Entry(name=rel, audio=rel, problem=f"not_in_{kind}",
+                                 detail=f"no row of the {kind} names this recording"))  # fmt: skip
+        else:
+            entries.append(Entry(name=rel, problem="unsupported_file",
+                                 detail=f"not audio, and the {kind} is the transcript source"))  # fmt: skip
+    return entries
+
+
+def _unique_names(entries: list[Entry]) -> list[Entry]:
+    """Clips whose names collide get `~hash` of their input path (problems keep their names)."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        if not e.problem or e.audio:
+            counts[e.name] = counts.get(e.name, 0) + 1
+    out = []
+    for e in entries:
+        if counts.get(e.name, 0) > 1 and (not e.problem or e.audio):
+            tag = hashlib.blake2b(e.file.encode("utf-8"), digest_size=4).hexdigest()
+            e = replace(e, name=f"{e.name}~{tag}")
+        out.append(e)
+    return out
+
+
+def discover(input_dir: str, layout: str = "auto") -> Discovery:
+    """Every input of `input_dir` as entries sorted by name, and how the folder was read."""
+    if not os.path.isdir(input_dir):
+        raise InputDirError(f"config key input_dir: {input_dir!r} is not a folder")
+    if layout not in LAYOUTS:
+        raise InputDirError(f"config key input_layout: one of {', '.join(LAYOUTS)}")
+    files, problems = _list(input_dir)
+    manifests = [rel for rel in files if _is_manifest(input_dir, rel)]
+    if layout == "auto":
+        has_table = TABLE_FILE in files
+        if has_table and manifests:
+            raise InputDirError(
+                f"config key input_layout: {input_dir} holds both {TABLE_FILE} and a manifest "
+                f"({manifests[0]}): set input_layout to table or manifest"
+            )
+        layout = "table" if has_table else "manifest" if manifests else "pairs"
+    if layout == "table":
+        if TABLE_FILE not in files:
+            raise InputDirError(f"config key input_layout is table: no {TABLE_FILE} in {input_dir}")
+        entries, used, how = _table(input_dir, files)
+        entries += _unlisted(files, used, "table")
+    elif layout == "manifest":
+        if not manifests:
+            raise InputDirError(
+                f"config key input_layout is manifest: no JSON-lines manifest with audio_filepath "
+                f"at the top of {input_dir}"
+            )
+        entries, used, how = _manifests(input_dir, files, manifests)
+        entries += _unlisted(files, used, "manifest")
+    else:
+        entries = _pairs(input_dir, files)
+        how = "each recording with the .txt of the same name beside it, in any folder"
+    entries = _unique_names(entries + problems)
+    entries.sort(key=lambda e: (e.name, e.file))
+    return Discovery(entries=entries, layout=f"{layout}: {how}")

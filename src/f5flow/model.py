@@ -6,7 +6,7 @@ import importlib.resources
 import os
 
 from .errors import F5flowError
-from .text import tokenisation_contract
+from .text import TextOptions, tokenisation_contract
 
 # Fixed by F5-TTS's vocoder (vocos): every released model uses these.
 MEL_SPEC = {
@@ -61,7 +61,7 @@ def card(
     vocab_path: str,
     vocab_sha256: str,
     vocab_lines: int,
-    lowercase: bool,
+    text_options: dict,
     exp_name: str,
     backbone: str,
     arch: dict,
@@ -73,7 +73,7 @@ def card(
         "vocab_file": os.path.abspath(vocab_path),
         "vocab_sha256": vocab_sha256,
         "vocab_lines": vocab_lines,
-        "tokenisation": tokenisation_contract(lowercase),
+        "tokenisation": tokenisation_contract(TextOptions(**text_options)),
         "model": {
             "exp_name": exp_name,
             "backbone": backbone,

@@ -3,7 +3,7 @@
 A job unit writes one `ClipRecord` per entry (JSON lines); the aggregates (metadata.csv,
 rejected.tsv, wavs/) and the features read them back. Facts only: the filters are applied by the
 aggregate, so changing a filter re-runs no resampling. New per-file facts (audio quality, content
-hashes) go into `SourceAudio` or a field of their own, with a default so older records still load.
+hashes) go into `SourceAudio`, `AudioQuality` or a field of their own, with a default so older records still load.
 """
 
 from __future__ import annotations
@@ -37,12 +37,23 @@ def wav_file_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class SourceAudio:
-    """The input recording as found (before resampling), when libsndfile could read its header."""
+    """The input recording as found (before resampling)."""
 
     sample_rate: int
     channels: int
-    subtype: str
+    format: str  # container/codec, e.g. WAV/PCM_16, MP3/MPEG_LAYER_III, mov/aac
     duration: float
+
+
+@dataclass(frozen=True)
+class AudioQuality:
+    """Measured on the decoded source (audio.measure)."""
+
+    peak_dbfs: float
+    rms_dbfs: float
+    clipped_fraction: float
+    dc_offset: float
+    audio_hash: str
 
 
 @dataclass
@@ -54,13 +65,17 @@ class ClipRecord:
     """
 
     name: str  # unique clip name: wavs/NAME.wav
-    file: str  # the input file a report names for this entry
+    file: str  # the input file a report names: the one at fault when there is a problem
     problem: str | None = None
     detail: str = ""
-    text: str | None = None  # normalised transcript
+    audio: str | None = None  # the input recording (relative to input_dir, or absolute)
+    transcript: str | None = None  # the transcript file, or TABLE:LINE for a table row
+    text: str | None = None  # canonical transcript
     words: int | None = None
+    digits: bool = False  # the canonical text still holds digits (text.verbalise off)
     duration: float | None = None  # seconds, measured on the resampled wav
     source: SourceAudio | None = None
+    quality: AudioQuality | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -72,8 +87,9 @@ class ClipRecord:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"record of {data.get('name')!r} has unknown fields {unknown}")
-        if data.get("source") is not None:
-            data["source"] = SourceAudio(**data["source"])
+        for key, kind in (("source", SourceAudio), ("quality", AudioQuality)):
+            if data.get(key) is not None:
+                data[key] = kind(**data[key])
         return cls(**data)
 
 

@@ -1,0 +1,309 @@
+"""Builds input folders the way users have them, and what must become of every file in them.
+
+`build(kind, root)` writes one folder and returns its `Expected` fates: one folder per layout
+(pairs flat and nested, LJSpeech tables with 2 and 3 columns, F5-TTS's table with a header, NeMo
+JSON-lines manifests), one per audio format (FLAC, MP3, Ogg Vorbis, Opus, M4A), a hostile folder
+with every messy case users send, and a folder where nothing can be kept.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+
+import numpy as np
+import soundfile
+
+# Canonical already (lower case, old tone style, no digits): the expected text is the same.
+SENTENCES = [
+    "xin chào, tôi là người việt nam.",
+    "hôm nay trời đẹp quá, chúng ta đi dạo nhé.",
+    "tiếng việt có sáu thanh điệu khác nhau.",
+    "những người bạn cũ vẫn thường gặp nhau.",
+    "mẹ tôi nấu ăn rất ngon vào cuối tuần.",
+    "buổi sáng ở hà nội thường có sương mù.",
+    "em gái tôi đang học đại học ở sài gòn.",
+    "chúng tôi sẽ đi du lịch vào mùa hè này.",
+    "quyển sách này rất hay và bổ ích.",
+    "ông bà tôi sống ở một ngôi làng nhỏ.",
+    "trời mưa to nên đường phố rất vắng.",
+    "cô giáo dạy chúng tôi hát một bài mới.",
+    "anh ấy làm việc ở một công ty lớn.",
+    "bữa tối hôm qua có cá kho và canh chua.",
+    "người dân ở đây rất thân thiện và hiếu khách.",
+    "con mèo nằm ngủ trên chiếc ghế cạnh cửa sổ.",
+]
+CHARS_PER_SECOND = 12.0  # a natural Vietnamese reading pace
+
+
+@dataclass
+class Expected:
+    """What the workflow must make of a folder."""
+
+    kept: dict[str, str] = field(default_factory=dict)  # clip name -> canonical text
+    rejected: dict[str, str] = field(default_factory=dict)  # file at fault -> reason
+    flagged: dict[str, set[str]] = field(default_factory=dict)  # clip name -> quality checks
+    ignored: set[str] = field(default_factory=set)  # hidden/system files and folders
+    # inputs whose clip names collide: input audio file -> text (names get ~hash)
+    collisions: dict[str, str] = field(default_factory=dict)
+    exit_ok: bool = True
+
+
+class Writer:
+    """Distinct, deterministic tone signals (each clip's audio hash differs)."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.count = 0
+
+    def path(self, rel: str) -> str:
+        path = os.path.join(self.root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        return path
+
+    def signal(self, seconds: float, rate: int, amplitude=0.3, offset=0.0, channels=1, noise=0.01):
+        self.count += 1
+        rng = np.random.default_rng(self.count)
+        t = np.arange(int(round(seconds * rate))) / rate
+        wave = amplitude * np.sin(2 * np.pi * (150 + 37 * self.count) * t) + offset
+        wave = wave + noise * rng.standard_normal(len(t))
+        return np.stack([wave] * channels, axis=1) if channels > 1 else wave
+
+    def audio(self, rel: str, seconds: float, rate=16000, fmt="wav", **signal) -> str:
+        path = self.path(rel)
+        data = self.signal(seconds, rate, **signal)
+        if fmt == "m4a":
+            tmp = path + ".tmp.wav"
+            soundfile.write(tmp, data, rate, subtype="PCM_16")
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", tmp, "-c:a", "aac", "-f", "mp4",
+                            path], check=True)  # fmt: skip
+            os.remove(tmp)
+        else:
+            kind = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", None),
+                    "ogg": ("OGG", "VORBIS"), "opus": ("OGG", "OPUS")}[fmt]  # fmt: skip
+            soundfile.write(path, data, rate, format=kind[0], subtype=kind[1])
+        return path
+
+    def text(self, rel: str, content: str, encoding="utf-8") -> None:
+        with open(self.path(rel), "wb") as f:
+            f.write(content.encode(encoding))
+
+    def clip(self, rel_stem: str, sentence: str, fmt="wav", seconds=None, **signal) -> None:
+        """A recording with its .txt beside it, as long as the sentence takes to read."""
+        if seconds is None:
+            seconds = max(1.5, len(sentence.replace(" ", "")) / CHARS_PER_SECOND)
+        rate = 48000 if fmt == "opus" else 16000
+        self.audio(f"{rel_stem}.{fmt}", seconds, rate=rate, fmt=fmt, **signal)
+        self.text(f"{rel_stem}.txt", sentence)
+
+
+def pairs_flat(w: Writer) -> Expected:
+    exp = Expected()
+    for i, sentence in enumerate(SENTENCES[:4]):
+        w.clip(f"clip{i}", sentence)
+        exp.kept[f"clip{i}"] = sentence
+    return exp
+
+
+def pairs_nested(w: Writer) -> Expected:
+    # the same file names in two speakers' folders never collide
+    exp = Expected()
+    for i, (spk, chapter) in enumerate([("spk1", "ch1"), ("spk1", "ch2"), ("spk2", "ch1")]):
+        for j in range(2):
+            sentence = SENTENCES[2 * i + j]
+            w.clip(f"{spk}/{chapter}/utt{j}", sentence)
+            exp.kept[f"{spk}__{chapter}__utt{j}"] = sentence
+    return exp
+
+
+def _table_audio(w: Writer, ids, exp: Expected, texts) -> None:
+    for ident, sentence in zip(ids, texts):
+        w.audio(f"wavs/{ident}.wav", max(1.5, len(sentence) / CHARS_PER_SECOND))
+        exp.kept[ident] = sentence
+
+
+def ljspeech(w: Writer) -> Expected:
+    exp = Expected()
+    ids = [f"LJ001-000{i}" for i in range(1, 6)]
+    _table_audio(w, ids, exp, SENTENCES[:5])
+    w.audio("wavs/LJ009-0009.wav", 2.0)  # on disk, in no row
+    exp.rejected["wavs/LJ009-0009.wav"] = "not_in_table"
+    rows = [f"{i}|{s}" for i, s in zip(ids, SENTENCES)] + ["LJ001-0009|xin chào các bạn", "broken"]
+    rows[1] += "|" + SENTENCES[1]  # the normalized column, the same text here
+    exp.rejected["metadata.csv:6"] = "missing_audio"
+    exp.rejected["metadata.csv:7"] = "bad_table_row"
+    w.text("metadata.csv", "\n".join(rows) + "\n")
+    w.text("README", "LJSpeech-style dataset\n")
+    exp.rejected["README"] = "unsupported_file"
+    return exp
+
+
+def ljspeech_normalized(w: Writer) -> Expected:
+    # the third column (normalized) is read where a row has one
+    exp = Expected()
+    ids = ["a1", "a2", "a3"]
+    _table_audio(w, ids, exp, SENTENCES[:3])
+    raw = ["Xin chào, tôi là người VN.", "Hôm nay trời đẹp quá, chúng ta đi dạo nhé.", ""]
+    rows = [f"{i}|{r}|{s}" for i, r, s in zip(ids[:2], raw, SENTENCES)] + [f"a3|{SENTENCES[2]}"]
+    w.text("metadata.csv", "\n".join(rows) + "\n")
+    return exp
+
+
+def f5_table(w: Writer) -> Expected:
+    exp = Expected()
+    ids = ["one", "two", "three"]
+    _table_audio(w, ids, exp, SENTENCES[:3])
+    rows = ["audio_file|text"] + [f"wavs/{i}.wav|{s}" for i, s in zip(ids, SENTENCES)]
+    w.text("metadata.csv", "\n".join(rows) + "\n")
+    return exp
+
+
+def nemo_manifest(w: Writer) -> Expected:
+    import json
+
+    exp = Expected()
+    lines = []
+    for i, sentence in enumerate(SENTENCES[:3]):
+        rel = f"audio/u{i}.flac"
+        w.audio(rel, max(1.5, len(sentence) / CHARS_PER_SECOND), fmt="flac")
+        # one path absolute, as NeMo manifests often hold
+        path = os.path.join(w.root, rel) if i == 2 else rel
+        lines.append(json.dumps({"audio_filepath": path, "text": sentence, "duration": 9.9},
+                                ensure_ascii=False))  # fmt: skip
+        exp.kept[f"audio__u{i}"] = sentence
+    lines.append("{not json")
+    exp.rejected["train_manifest.json:4"] = "bad_manifest_line"
+    w.text("train_manifest.json", "\n".join(lines) + "\n")
+    return exp
+
+
+def audio_format(fmt: str):
+    def build(w: Writer) -> Expected:
+        exp = Expected()
+        for i, sentence in enumerate(SENTENCES[:3]):
+            w.clip(f"{fmt}{i}", sentence, fmt=fmt)
+            exp.kept[f"{fmt}{i}"] = sentence
+        return exp
+
+    return build
+
+
+def hostile(w: Writer) -> Expected:
+    exp = Expected()
+    good = SENTENCES[4:14]
+    for i, sentence in enumerate(good):
+        w.clip(f"good{i:02d}", sentence)
+        exp.kept[f"good{i:02d}"] = sentence
+    # names with characters Snakemake, shells and CSV readers care about: kept
+    for name, clip in [("{braces} [x] & y", "{braces} [x] & y"), ("it's \"quoted\"", "it's \"quoted\""),
+                       ("pipe|name", "pipe_name")]:  # fmt: skip
+        w.clip(name, SENTENCES[14])
+        exp.kept[clip] = SENTENCES[14]
+        exp.flagged[clip] = {"duplicate_text"}
+    first = sorted(["{braces} [x] & y", "it's \"quoted\"", "pipe_name"])[0]
+    del exp.flagged[first]
+    # two inputs that map to the same clip name: both kept, told apart by a hash
+    w.clip("x__y", SENTENCES[0])
+    w.clip("x/y", SENTENCES[1])
+    exp.collisions = {"x__y.wav": SENTENCES[0], "x/y.wav": SENTENCES[1]}
+    # text the canonicaliser rewrites: typographic quotes, a leading quote, digits, tone style,
+    # capitals; a UTF-16 transcript with a BOM
+    w.clip("quotes", "“Hoà bình” – anh ‘Ba’ nói, năm 2024 rất vui.")
+    # quotes dropped, tone style old, lower case; the verbaliser reads the year and the dash
+    exp.kept["quotes"] = "hòa bình, anh ba nói, năm hai nghìn không trăm hai mươi bốn rất vui."
+    w.audio("utf16.wav", 3.0)
+    w.text("utf16.txt", "\ufeffThủy thủ đoàn đã về bến an toàn.", encoding="utf-16-le")
+    exp.kept["utf16"] = "thủy thủ đoàn đã về bến an toàn."
+    # broken audio: truncated copies are rejected, not kept half
+    for fmt in ("wav", "flac"):
+        w.clip(f"truncated_{fmt}", SENTENCES[15], fmt=fmt, seconds=3.0)
+        path = os.path.join(w.root, f"truncated_{fmt}.{fmt}")
+        size = os.path.getsize(path)
+        with open(path, "r+b") as f:
+            f.truncate(size // 2)
+        exp.rejected[f"truncated_{fmt}.{fmt}"] = "truncated_audio"
+    w.text("garbage.wav", "RIFF....WAVEfmt not audio at all")
+    w.text("garbage.txt", SENTENCES[3])
+    exp.rejected["garbage.wav"] = "unreadable_audio"
+    # transcript problems name the .txt
+    w.audio("latin1.wav", 2.5)
+    w.text("latin1.txt", "xin chào ông bà nhé", encoding="latin-1")
+    exp.rejected["latin1.txt"] = "invalid_encoding"
+    w.audio("empty.wav", 2.5)
+    w.text("empty.txt", " \n“ ”\n")
+    exp.rejected["empty.txt"] = "empty_text"
+    w.clip("few_words", "xin chào", seconds=1.5)
+    exp.rejected["few_words.wav"] = "too_few_words"
+    w.clip("short", SENTENCES[5], seconds=0.5)
+    exp.rejected["short.wav"] = "too_short"
+    w.clip("long", SENTENCES[6], seconds=35.0)
+    exp.rejected["long.wav"] = "too_long"
+    w.audio("very_long.wav", 61.0, rate=8000)
+    w.text("very_long.txt", SENTENCES[7])
+    exp.rejected["very_long.wav"] = "too_long"
+    # orphans, a duplicate stem, a stray file, an unusable name
+    w.audio("orphan.wav", 2.0)
+    exp.rejected["orphan.wav"] = "missing_transcript"
+    w.text("lonely.txt", SENTENCES[8])
+    exp.rejected["lonely.txt"] = "missing_audio"
+    w.clip("twice", SENTENCES[9])
+    w.audio("twice.flac", 2.0)
+    exp.kept["twice"] = SENTENCES[9]
+    exp.flagged["twice"] = {"duplicate_text"}
+    exp.rejected["twice.wav"] = "duplicate_name"
+    w.text("notes.md", "# recording notes\n")
+    exp.rejected["notes.md"] = "unsupported_file"
+    w.text("bell\x07.txt", SENTENCES[10])
+    exp.rejected["bell\\x07.txt"] = "unsafe_name"
+    # quality: silence dropped; clipping, DC offset, a transcript that cannot match its audio and
+    # a repeated text flagged; a copy of a recording dropped
+    w.clip("silent", "ở đây không có tiếng nói nào cả.", amplitude=0.0, noise=0.0, seconds=2.0)
+    exp.rejected["silent.wav"] = "silence"
+    w.clip("clipped", "âm thanh này bị méo vì quá to.", amplitude=1.6)
+    exp.kept["clipped"] = "âm thanh này bị méo vì quá to."
+    exp.flagged["clipped"] = {"clipping"}
+    w.clip("dc", "tín hiệu này bị lệch khỏi số không.", offset=0.3)
+    exp.kept["dc"] = "tín hiệu này bị lệch khỏi số không."
+    exp.flagged["dc"] = {"dc_offset"}
+    rushed = " ".join(SENTENCES[:5])
+    w.clip("rushed", rushed, seconds=1.5)
+    exp.kept["rushed"] = rushed
+    exp.flagged["rushed"] = {"speaking_rate"}
+    shutil.copy(os.path.join(w.root, "good00.wav"), os.path.join(w.root, "good00_copy.wav"))
+    w.text("good00_copy.txt", "một bản sao của bản ghi đầu tiên.")
+    exp.rejected["good00_copy.wav"] = "duplicate_audio"
+    # hidden and system files: ignored and counted
+    for rel in (".DS_Store", "._good00.wav", "Thumbs.db", "__MACOSX/._good01.wav", ".git/HEAD"):
+        w.text(rel, "system")
+    exp.ignored = {".DS_Store", "._good00.wav", "Thumbs.db", "__MACOSX", ".git"}
+    return exp
+
+
+def nothing_kept(w: Writer) -> Expected:
+    exp = Expected(exit_ok=False)
+    w.clip("a", "xin chào", seconds=2.0)
+    exp.rejected["a.wav"] = "too_few_words"
+    w.audio("b.wav", 0.4)
+    w.text("b.txt", SENTENCES[0])
+    exp.rejected["b.wav"] = "too_short"
+    return exp
+
+
+KINDS = {
+    "pairs_flat": pairs_flat,
+    "pairs_nested": pairs_nested,
+    "ljspeech": ljspeech,
+    "ljspeech_normalized": ljspeech_normalized,
+    "f5_table": f5_table,
+    "nemo_manifest": nemo_manifest,
+    **{f"format_{fmt}": audio_format(fmt) for fmt in ("flac", "mp3", "ogg", "opus", "m4a")},
+    "hostile": hostile,
+    "nothing_kept": nothing_kept,
+}
+
+
+def build(kind: str, root: str) -> Expected:
+    os.makedirs(root, exist_ok=True)
+    return KINDS[kind](Writer(root))
