@@ -28,5 +28,7 @@ with snakejob.run(snakemake):
         os.makedirs(kept_dir, exist_ok=True)
         for table in (out.rejected, out.quality):
             os.replace(table, os.path.join(kept_dir, os.path.basename(table)))
-        raise errors.F5flowError(f"{err}\nper-file reasons: {kept_dir}/rejected.tsv, quality.tsv")
+        raise errors.F5flowError(
+            f"{err}\nper-file reasons: {kept_dir}/rejected.tsv and {kept_dir}/quality.tsv"
+        )
     snakejob.say(f"f5flow stage 1: {dataset.summarise(result)}")

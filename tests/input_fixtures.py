@@ -46,6 +46,7 @@ class Expected:
     rejected: dict[str, str] = field(default_factory=dict)  # file at fault -> reason
     flagged: dict[str, set[str]] = field(default_factory=dict)  # clip name -> quality checks
     ignored: set[str] = field(default_factory=set)  # hidden/system files and folders
+    silence: dict[str, str] = field(default_factory=dict)  # audio file -> quality.tsv silence
     # inputs whose clip names collide: input audio file -> text (names get ~hash)
     collisions: dict[str, str] = field(default_factory=dict)
     exit_ok: bool = True
@@ -261,6 +262,7 @@ def hostile(w: Writer) -> Expected:
     # a repeated text flagged; a copy of a recording dropped
     w.clip("silent", "ở đây không có tiếng nói nào cả.", amplitude=0.0, noise=0.0, seconds=2.0)
     exp.rejected["silent.wav"] = "silence"
+    exp.silence["silent.wav"] = "digital"
     w.clip("clipped", "âm thanh này bị méo vì quá to.", amplitude=1.6)
     exp.kept["clipped"] = "âm thanh này bị méo vì quá to."
     exp.flagged["clipped"] = {"clipping"}

@@ -61,6 +61,7 @@ def test_quality_checks_flag_or_drop_as_configured():
     got = outcomes(result)
     assert got["silent"] == ("dropped", ["silence"])
     assert got["quiet"] == ("dropped", ["silence"])
+    assert {r.record.name: r.silence for r in result.rows if r.silence} == {"silent": "digital", "quiet": "near"}
     assert got["clipped"] == ("flagged", ["clipping"])
     assert got["dc"] == ("flagged", ["dc_offset"])
     assert got["z_copy"] == ("dropped", ["duplicate_audio"])

@@ -69,6 +69,7 @@ def test_every_input_gets_its_fate(tmp_path, kind):
         if row["outcome"] == "flagged"
     }
     assert flagged == expected.flagged
+    assert {row["file"]: row["silence"] for row in quality if row["silence"]} == expected.silence
     # wavs/ holds exactly the clips of metadata.csv, each 24 kHz mono PCM16
     names = set(metadata_rows(data / "metadata.csv"))
     published = {n for n in os.listdir(data / "wavs") if not n.startswith(".")}  # Snakemake's stamp

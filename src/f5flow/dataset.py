@@ -27,7 +27,7 @@ METADATA_HEADER = ("audio_file", "text")
 REJECTED_HEADER = ("file", "reason", "detail")
 QUALITY_HEADER = (
     "file", "clip", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
-    "rms_dbfs", "clipped_fraction", "dc_offset", "words", "chars_per_second", "digits",
+    "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
     "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
@@ -73,6 +73,7 @@ class Row:
     record: ClipRecord
     outcome: str = "kept"  # kept | flagged | dropped | rejected | ignored
     reasons: list[tuple[str, str]] = field(default_factory=list)  # (reason, detail)
+    silence: str = ""  # digital (every sample zero) | near (peak below quality.silence) | ""
 
     @property
     def chars_per_second(self) -> float | None:
@@ -134,6 +135,7 @@ def _signal_checks(row: Row, checks: QualityChecks) -> None:
     if q is None:
         return
     if q.peak_dbfs < checks.silence["peak_dbfs"]:
+        row.silence = "digital" if q.peak_dbfs == -math.inf else "near"
         what = "digital silence" if q.peak_dbfs == -math.inf else f"peak {q.peak_dbfs:.1f} dBFS"
         _mark(row, "silence", checks.silence, f"{what} < {checks.silence['peak_dbfs']:g} dBFS")
     if q.clipped_fraction >= checks.clipping["fraction"]:
@@ -271,7 +273,7 @@ def write_quality(path: str, dataset: Dataset) -> None:
             r.audio or r.file, r.name if kept else "", _number(r.duration, 3),
             s.sample_rate if s else "", s.channels if s else "", s.format if s else "",
             _number(q and q.peak_dbfs, 1), _number(q and q.rms_dbfs, 1),
-            _number(q and q.clipped_fraction, 6), _number(q and q.dc_offset, 4),
+            _number(q and q.clipped_fraction, 6), row.silence, _number(q and q.dc_offset, 4),
             "" if r.words is None else r.words, _number(row.chars_per_second, 2),
             int(r.digits), row.outcome, "; ".join(f"{k}: {d}" for k, d in row.reasons),
         ))  # fmt: skip
