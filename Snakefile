@@ -20,6 +20,7 @@ include: "rules/stage2_vocab.smk"
 include: "rules/stage3_extend.smk"
 include: "rules/stage4_features.smk"
 include: "rules/stage5_finetune.smk"
+include: "rules/stage6_synthesize.smk"
 
 
 rule all:

@@ -38,6 +38,10 @@ WORK = f"{WORK_ROOT}/{DATASET}"
 LOGS = f"{LOGS_ROOT}/{DATASET}"
 BENCHMARKS = f"{LOGS}/benchmark"
 CKPTS = f"{CKPTS_ROOT}/{DATASET}"
+SAMPLES = f"samples/{DATASET}"
+SAMPLE_FILES = [
+    f"{SAMPLES}/sample_{i:02d}.wav" for i in range(len(config["synthesize"]["sentences"]))
+]
 # The demo's stand-in pretrained model, shared by every dataset that names it.
 TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 

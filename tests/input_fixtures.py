@@ -273,6 +273,9 @@ def hostile(w: Writer) -> Expected:
     w.clip("rushed", rushed, seconds=1.5)
     exp.kept["rushed"] = rushed
     exp.flagged["rushed"] = {"speaking_rate"}
+    w.clip("cyrillic", "đây là chữ Ж trong một câu dài.")
+    exp.kept["cyrillic"] = "đây là chữ trong một câu dài."  # the verbaliser drops it: flagged
+    exp.flagged["cyrillic"] = {"lost_letters"}
     shutil.copy(os.path.join(w.root, "good00.wav"), os.path.join(w.root, "good00_copy.wav"))
     w.text("good00_copy.txt", "một bản sao của bản ghi đầu tiên.")
     exp.rejected["good00_copy.wav"] = "duplicate_audio"

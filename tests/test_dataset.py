@@ -55,7 +55,9 @@ def test_quality_checks_flag_or_drop_as_configured():
         record("z_copy", audio_hash="hash-n0"),  # after n0 by name: n0 keeps its audio
         record("same_text", text="xin chào các bạn n1"),
         record("rushed", text="x" * 200, duration=2.0),
+        record("cyrillic"),
     ]
+    recs[-1].lost = ["ж"]
     result, notes = dataset.build(recs, FILTERS)
     assert notes == []
     got = outcomes(result)
@@ -67,6 +69,7 @@ def test_quality_checks_flag_or_drop_as_configured():
     assert got["z_copy"] == ("dropped", ["duplicate_audio"])
     assert got["same_text"] == ("flagged", ["duplicate_text"])
     assert got["rushed"] == ("flagged", ["speaking_rate"])
+    assert got["cyrillic"] == ("flagged", ["lost_letters"])
     assert got["n0"] == ("kept", [])
     checks = dataset.QualityChecks.from_config(
         {"silence": {"action": "flag"}, "clipping": {"action": "drop", "fraction": 0.5},

@@ -123,6 +123,13 @@ def test_digits_stay_when_verbalise_is_off():
     assert result == "năm 2024" and text.has_digits(result)
 
 
+def test_letters_the_canonical_form_loses_are_named():
+    raw = "Chữ Ж, chữ ω và chữ x."
+    assert text.lost_letters(raw, text.canonical(raw)) == ["ω", "ж"]  # code-point order
+    plain = TextOptions(verbalise=False)
+    assert text.lost_letters(raw, text.canonical(raw, plain)) == []
+
+
 def test_verbalise_needs_lowercase():
     with pytest.raises(text.F5flowError, match="text.lowercase"):
         TextOptions(lowercase=False, verbalise=True)

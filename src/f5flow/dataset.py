@@ -55,6 +55,7 @@ class QualityChecks:
     speaking_rate: dict = field(default_factory=lambda: {"action": "flag", "factor": 2.5})
     duplicate_audio: dict = field(default_factory=lambda: {"action": "drop"})
     duplicate_text: dict = field(default_factory=lambda: {"action": "flag"})
+    lost_letters: dict = field(default_factory=lambda: {"action": "flag"})
 
     @classmethod
     def from_config(cls, config: dict) -> QualityChecks:
@@ -131,6 +132,10 @@ def _mark(row: Row, check: str, settings: dict, detail: str) -> None:
 
 
 def _signal_checks(row: Row, checks: QualityChecks) -> None:
+    if row.record.lost:
+        _mark(row, "lost_letters", checks.lost_letters,
+              f"not in the canonical text (dropped or read out by the verbaliser): "
+              f"{' '.join(row.record.lost)}")  # fmt: skip
     q = row.record.quality
     if q is None:
         return

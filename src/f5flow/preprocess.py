@@ -59,6 +59,7 @@ def process_entry(
         record.text = text.canonical(raw, options)
         record.words = text.count_words(record.text)
         record.digits = text.has_digits(record.text)
+        record.lost = text.lost_letters(raw, record.text)
     except text.TranscriptError as err:
         problems.append((entry.transcript, err.reason, err.detail))
     if problems:

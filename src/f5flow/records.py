@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 # metadata.csv's audio_file column: the resampled clip, relative to the dataset folder.
 WAVS_DIR = "wavs"
@@ -73,6 +73,7 @@ class ClipRecord:
     text: str | None = None  # canonical transcript
     words: int | None = None
     digits: bool = False  # the canonical text still holds digits (text.verbalise off)
+    lost: list[str] = field(default_factory=list)  # letters canonicalisation dropped (text.lost_letters)
     duration: float | None = None  # seconds, measured on the resampled wav
     source: SourceAudio | None = None
     quality: AudioQuality | None = None

@@ -178,6 +178,23 @@ def canonical(text: str, options: TextOptions = TextOptions()) -> str:
     return result
 
 
+def lost_letters(raw: str, result: str) -> list[str]:
+    """Letters of `raw` outside the Latin script that `result` no longer holds.
+
+    The verbaliser drops what it cannot read (Cyrillic, CJK) and reads some letters out (Greek
+    ω as "ô me ga"): either way the text no longer says what was written, which a transcript
+    must not hide. (Latin letters may be read out by name, x -> "ích", and are not counted.)
+    """
+    kept = set(result)
+    lost = set()
+    for ch in unicodedata.normalize("NFC", raw.lower()):
+        if unicodedata.category(ch).startswith("L") and ch not in kept:
+            base = unicodedata.normalize("NFD", ch)[0]
+            if not ("a" <= base <= "z" or ch == "đ"):
+                lost.add(ch)
+    return sorted(lost)
+
+
 def has_digits(text: str) -> bool:
     return any(unicodedata.category(c) == "Nd" for c in text)
 

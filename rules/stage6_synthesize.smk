@@ -1,0 +1,31 @@
+# After stage 5: speech from the fine-tuned model, to listen to what training made. Not part of
+# `all`: run `snakemake synthesize` after a fine-tune (or with it).
+
+
+rule synthesize_samples:
+    """synthesize.sentences in the voice of a reference clip, with the training text path."""
+    input:
+        done=rules.finetune_model.output.done,
+        card=rules.write_model_card.output.card,
+        metadata=rules.build_metadata.output.metadata,
+    output:
+        samples=SAMPLE_FILES,
+        record=f"{SAMPLES}/synthesis.json",
+    log:
+        f"{LOGS}/synthesize_samples.log",
+    benchmark:
+        f"{BENCHMARKS}/synthesize_samples.tsv"
+    conda:
+        "../envs/train.yaml"
+    params:
+        synthesize=lookup(dpath="synthesize", within=config),
+        checkpoint=f"{CKPTS}/{config['synthesize']['checkpoint']}",
+    script:
+        "../scripts/synthesize_samples.py"
+
+
+rule synthesize:
+    """Target: samples of the fine-tuned voice."""
+    input:
+        rules.synthesize_samples.output,
+    localrule: True

@@ -1,0 +1,36 @@
+"""Samples of the fine-tuned voice: each of synthesize.sentences, and a record of how."""
+
+import os
+
+from f5flow import cli, dataset, records, snakejob, synthesis
+
+with snakejob.run(snakemake):
+    settings = snakemake.params.synthesize
+    ref_audio, ref_text = settings["ref_audio"], settings["ref_text"]
+    if not ref_audio:
+        # the first kept clip: a voice the model was trained on, with its canonical text
+        audio_file, ref_text = dataset.read_metadata(snakemake.input.metadata)[0]
+        ref_audio = os.path.join(os.path.dirname(snakemake.input.metadata), audio_file)
+    device = cli.device_for(settings["device"])
+    voice = synthesis.load_voice(
+        snakemake.input.card, snakemake.params.checkpoint, settings["vocoder_path"], device
+    )
+    snakejob.say(f"f5flow synthesize: {snakemake.params.checkpoint} on {device}, vocoder {voice.vocoder_name}")
+    if voice.vocoder_name == synthesis.GRIFFIN_LIM:
+        snakejob.say(
+            f"no Vocos vocoder found: the samples are Griffin-Lim inversions of the mel (rough); "
+            f"fetch it with `hf download {synthesis.VOCOS_REPO}` or set synthesize.vocoder_path"
+        )
+    made = []
+    for path, sentence in zip(snakemake.output.samples, settings["sentences"]):
+        sample = synthesis.synthesize(voice, ref_audio, ref_text, sentence, settings["nfe_step"])
+        synthesis.write_wav(path, sample.wave)
+        if sample.unknown:
+            snakejob.say(f"{path}: cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)}")
+        made.append({"file": path, "text": sentence, "tokens": "".join(sample.tokens),
+                     "seconds": round(len(sample.wave) / 24000, 3), "unknown": sample.unknown})  # fmt: skip
+    snakejob.write_json(snakemake.output.record, {
+        "checkpoint": snakemake.params.checkpoint, "device": device,
+        "vocoder": voice.vocoder_name, "reference": {"audio": ref_audio, "text": ref_text},
+        "samples": made,
+    })  # fmt: skip
