@@ -23,6 +23,11 @@ include: "rules/stage5_finetune.smk"
 include: "rules/stage6_synthesize.smk"
 
 
+# The end of every successful run: what was kept, where the model is, how to hear it.
+onsuccess:
+    print(summary.text(DATASET, DATA, CKPTS, SAMPLES), file=sys.stderr)
+
+
 rule all:
     default_target: True
     input:

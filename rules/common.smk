@@ -8,7 +8,7 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 from f5flow import configuration, errors, hub, inputs, jobunits, model, runlock  # noqa: E402
-from f5flow import text, vocabulary, weights  # noqa: E402
+from f5flow import summary, text, vocabulary, weights  # noqa: E402
 from f5flow.training import startup  # noqa: E402
 
 # A killed run (kill -9) leaves Snakemake's locks behind: the plain command recovers (runlock.py).

@@ -155,5 +155,6 @@ def demo_run(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("demo_run")
     shutil.copytree(DEMO, root / "recordings")
-    snakemake(root, input_dir=root / "recordings", dataset_name="demo")
+    proc = snakemake(root, input_dir=root / "recordings", dataset_name="demo")
+    (root / "console.txt").write_text(proc.stderr, encoding="utf-8")  # what the user saw
     return root

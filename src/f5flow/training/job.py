@@ -5,6 +5,7 @@ completion record built."""
 from __future__ import annotations
 
 import json
+import math
 import os
 
 from .. import vocabulary, weights
@@ -63,6 +64,9 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
         "train": {**train, "epochs": run.epochs, "num_warmup_updates": warmup},
         "start_weights": run.start_weights,
         "run": runs.describe(run),
+        # the updates the progress lines count to: upstream's schedule length divided among the
+        # processes (each takes its share of every epoch's batches)
+        "planned_updates": math.ceil(total / max(processes, 1)),
     }
     status = launch.run(job, settings_path, gpus=processes,
                         mixed_precision=train["mixed_precision"], log=log)

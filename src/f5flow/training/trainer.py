@@ -17,6 +17,7 @@ import torch
 
 from ..model import MEL_SPEC, build_model
 from . import TrainingError
+from . import progress
 from .preflight import MODEL_LAST, saved_update
 from .schedule import RESUMABLE_SEED
 from .settings import TRAINER_PARAMS
@@ -79,6 +80,11 @@ def train(settings: dict) -> None:
     if settings.get("start_weights"):
         start_from_weights(trainer, os.path.join(checkpoint_dir, settings["start_weights"]))
     save_and_stop_on_signal(trainer)
+    progress.quiet_progress_bars()
+    if processes.is_local_main_process and settings.get("planned_updates"):
+        last = os.path.join(checkpoint_dir, MODEL_LAST)
+        start = saved_update(last) if os.path.exists(last) else 0
+        progress.attach(trainer, settings["planned_updates"], start)
     trainer.train(train_dataset, num_workers=settings["num_workers"], resumable_with_seed=RESUMABLE_SEED)
     stop_dataloader_workers()
     log.info("finished at update %d", saved_update(os.path.join(checkpoint_dir, MODEL_LAST)))

@@ -1,0 +1,68 @@
+"""The few lines printed when a run ends: what was kept, where the model is, how to hear it.
+
+Built from the run's output files, so any target prints what exists (after `snakemake
+metadata` only the clips, after a fine-tune the model too).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shlex
+from collections import Counter
+
+from .records import name_from_metadata_path
+
+
+def _quality(path: str) -> tuple[Counter, float]:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    outcomes = Counter(row["outcome"] for row in rows)
+    hours = sum(float(row["duration"]) for row in rows if row["outcome"] in ("kept", "flagged")) / 3600
+    return outcomes, hours
+
+
+def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
+    out = []
+    quality = os.path.join(data_dir, "quality.tsv")
+    if os.path.exists(quality):
+        n, hours = _quality(quality)
+        out.append(
+            f"clips: kept {n['kept'] + n['flagged']} ({hours:.2f} h, {n['flagged']} flagged), not "
+            f"kept {n['rejected'] + n['dropped']}, ignored {n['ignored']}: see {data_dir}/rejected.tsv "
+            f"and {quality}"
+        )
+    done_path = os.path.join(ckpts_dir, "finetune_complete.json")
+    if os.path.exists(done_path):
+        with open(done_path, encoding="utf-8") as f:
+            done = json.load(f)
+        loss = done.get("loss") or {}
+        out.append(
+            f"model: {os.path.relpath(done['checkpoint'])} (run {done['run']}, update "
+            f"{done['finished_at_update']} of {done['planned_updates']})"
+        )
+        if loss.get("logged_updates"):
+            out.append(
+                f"training loss: {loss['first_updates_mean']:.4f} over the first "
+                f"{loss['window']} updates, {loss['last_updates_mean']:.4f} over the last "
+                f"{loss['window']}"
+            )
+        metadata = os.path.join(data_dir, "metadata.csv")
+        with open(metadata, encoding="utf-8") as f:
+            f.readline()
+            audio_file, ref_text = f.readline().rstrip("\n").split("|")
+        ref_audio = os.path.join(data_dir, "wavs", name_from_metadata_path(audio_file) + ".wav")
+        command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
+                   "--ref-audio", ref_audio, "--ref-text", ref_text, "--text", "Xin chào các bạn."]  # fmt: skip
+        out.append(f"listen: snakemake synthesize (same options as this run), or\n  {shlex.join(command)}")
+    samples = os.path.join(samples_dir, "synthesis.json")
+    if os.path.exists(samples):
+        with open(samples, encoding="utf-8") as f:
+            made = json.load(f)
+        out.append(f"samples: {len(made['samples'])} in {samples_dir} (vocoder {made['vocoder']})")
+    return out
+
+
+def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str) -> str:
+    return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(lines(data_dir, ckpts_dir, samples_dir))
