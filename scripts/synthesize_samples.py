@@ -2,16 +2,18 @@
 
 import os
 
-from f5flow import cli, dataset, records, snakejob, synthesis
+from f5flow import audio, dataset, errors, snakejob, synthesis
 
 with snakejob.run(snakemake):
     settings = snakemake.params.synthesize
     ref_audio, ref_text = settings["ref_audio"], settings["ref_text"]
+    if ref_audio and not ref_text:
+        raise errors.F5flowError("config key synthesize.ref_text: say what synthesize.ref_audio says")
     if not ref_audio:
         # the first kept clip: a voice the model was trained on, with its canonical text
         audio_file, ref_text = dataset.read_metadata(snakemake.input.metadata)[0]
         ref_audio = os.path.join(os.path.dirname(snakemake.input.metadata), audio_file)
-    device = cli.device_for(settings["device"])
+    device = synthesis.device_for(settings["device"])
     voice = synthesis.load_voice(
         snakemake.input.card, snakemake.params.checkpoint, settings["vocoder_path"], device
     )
@@ -28,7 +30,7 @@ with snakejob.run(snakemake):
         if sample.unknown:
             snakejob.say(f"{path}: cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)}")
         made.append({"file": path, "text": sentence, "tokens": "".join(sample.tokens),
-                     "seconds": round(len(sample.wave) / 24000, 3), "unknown": sample.unknown})  # fmt: skip
+                     "seconds": round(len(sample.wave) / audio.SAMPLE_RATE, 3), "unknown": sample.unknown})  # fmt: skip
     snakejob.write_json(snakemake.output.record, {
         "checkpoint": snakemake.params.checkpoint, "device": device,
         "vocoder": voice.vocoder_name, "reference": {"audio": ref_audio, "text": ref_text},

@@ -18,19 +18,11 @@ import sys
 from .errors import F5flowError
 
 
-def device_for(choice: str) -> str:
-    if choice != "auto":
-        return choice
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def synthesize_command(args) -> None:
-    from . import synthesis
+    from . import audio, synthesis
 
     card = args.model_card or os.path.join(os.path.dirname(args.checkpoint), "inference.json")
-    device = device_for(args.device)
+    device = synthesis.device_for(args.device)
     print(f"f5flow synthesize: {args.checkpoint} on {device}", file=sys.stderr)
     voice = synthesis.load_voice(card, args.checkpoint, args.vocoder_path, device)
     print(f"vocoder: {voice.vocoder_name}", file=sys.stderr)
@@ -41,7 +33,7 @@ def synthesize_command(args) -> None:
         path = os.path.join(args.out, f"sample_{i:02d}.wav")
         synthesis.write_wav(path, sample.wave)
         note = f" (cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)})" if sample.unknown else ""
-        print(f"{path}: {len(sample.wave) / 24000:.2f} s{note}", file=sys.stderr)
+        print(f"{path}: {len(sample.wave) / audio.SAMPLE_RATE:.2f} s{note}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,6 +58,15 @@ class Sample:
     unknown: list[str] = field(default_factory=list)  # characters the model cannot say
 
 
+def device_for(choice: str) -> str:
+    """`auto`: a GPU when torch sees one, else the CPU (the caller says which on the console)."""
+    if choice != "auto":
+        return choice
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def read_card(path: str) -> dict:
     with open(path, encoding="utf-8") as f:
         card = json.load(f)
