@@ -24,6 +24,7 @@ import soundfile
 import soxr
 
 from .errors import F5flowError
+from .records import AudioQuality
 
 # F5-TTS's mel front-end is fixed at 24 kHz (hop 256): every training wav must be this rate.
 SAMPLE_RATE = 24000
@@ -58,17 +59,6 @@ class Decoded:
     duration: float  # seconds: of the samples, or the header's when not decoded
 
 
-@dataclass(frozen=True)
-class Quality:
-    """Facts about the source signal a person fixing the dataset needs."""
-
-    peak_dbfs: float  # -inf for digital silence
-    rms_dbfs: float
-    clipped_fraction: float  # share of samples at full scale
-    dc_offset: float  # largest |mean| of a channel, full scale = 1
-    audio_hash: str  # of the resampled PCM: the same recording in two files or formats
-
-
 def _db(value: float) -> float:
     return 20 * math.log10(value) if value > 0 else -math.inf
 
@@ -101,8 +91,10 @@ def _read_soundfile(path: str) -> Decoded:
     with soundfile.SoundFile(path) as f:
         rate, channels = f.samplerate, f.channels
         fmt = f"{f.format}/{f.subtype}"
-        declared = wav_declared_frames(path) if f.format == "WAV" else None
-        if f.format == "FLAC":
+        declared = None  # frames the header promises, where a format says
+        if f.format == "WAV":
+            declared = wav_declared_frames(path)
+        elif f.format == "FLAC":
             declared = f.frames  # STREAMINFO's total
         if f.frames / rate > MAX_DECODE_SECONDS:
             return Decoded(None, rate, channels, fmt, f.frames / rate)
@@ -187,11 +179,11 @@ def to_pcm16(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.clip(np.round(out * 32768), -32768, 32767).astype(np.int16)
 
 
-def measure(samples: np.ndarray, pcm: np.ndarray) -> Quality:
+def measure(samples: np.ndarray, pcm: np.ndarray) -> AudioQuality:
     magnitude = np.abs(samples)
     peak = float(magnitude.max())
     square = float(np.mean(np.square(samples, dtype=np.float64)))
-    return Quality(
+    return AudioQuality(
         peak_dbfs=round(_db(peak), 2),
         rms_dbfs=round(_db(math.sqrt(square)), 2),
         clipped_fraction=round(float(np.mean(magnitude >= FULL_SCALE)), 6),

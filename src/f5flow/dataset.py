@@ -31,6 +31,9 @@ QUALITY_HEADER = (
     "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
+# quality.tsv outcomes: in metadata.csv, and not (ignored system files are neither)
+KEPT = ("kept", "flagged")
+NOT_KEPT = ("rejected", "dropped")
 # the speaking-rate check needs a median worth the name
 MIN_CLIPS_FOR_RATE = 5
 
@@ -90,13 +93,13 @@ class Dataset:
 
     @property
     def accepted(self) -> list[tuple[str, str]]:  # (name, text)
-        return [(r.record.name, r.record.text) for r in self.rows if r.outcome in ("kept", "flagged")]
+        return [(r.record.name, r.record.text) for r in self.rows if r.outcome in KEPT]
 
     @property
     def rejected(self) -> list[tuple[str, str, str]]:  # (file, reason, detail)
         out = []
         for r in self.rows:
-            if r.outcome in ("dropped", "rejected", "ignored"):
+            if r.outcome not in KEPT:
                 reason, detail = r.reasons[0]
                 out.append((r.record.file, reason, detail))
         return sorted(out)
@@ -204,8 +207,8 @@ def check_kept(dataset: Dataset, max_rejected_fraction: float) -> None:
     """Stop when nothing is kept or too much is rejected: never a silent, empty success."""
     counts = dataset.counts()
     candidates = sum(counts.values()) - counts["ignored"]
-    lost = counts["rejected"] + counts["dropped"]
-    kept = counts["kept"] + counts["flagged"]
+    lost = sum(counts[o] for o in NOT_KEPT)
+    kept = sum(counts[o] for o in KEPT)
     if kept == 0 or (candidates and lost / candidates > max_rejected_fraction):
         why = (
             "no recording was kept"
@@ -218,10 +221,10 @@ def check_kept(dataset: Dataset, max_rejected_fraction: float) -> None:
 
 def summarise(dataset: Dataset) -> str:
     counts = dataset.counts()
-    hours = sum(r.record.duration for r in dataset.rows if r.outcome in ("kept", "flagged")) / 3600
+    hours = sum(r.record.duration for r in dataset.rows if r.outcome in KEPT) / 3600
     lines = [
-        f"kept {counts['kept'] + counts['flagged']} clips ({hours:.2f} h; {counts['flagged']} "
-        f"flagged), not kept {counts['rejected'] + counts['dropped']}, ignored {counts['ignored']}"
+        f"kept {sum(counts[o] for o in KEPT)} clips ({hours:.2f} h; {counts['flagged']} "
+        f"flagged), not kept {sum(counts[o] for o in NOT_KEPT)}, ignored {counts['ignored']}"
     ]
     for outcome in ("rejected", "dropped", "flagged", "ignored"):
         reasons = Counter(
@@ -231,7 +234,7 @@ def summarise(dataset: Dataset) -> str:
             for reason, _ in (r.reasons if outcome != "rejected" else r.reasons[:1])
         )
         lines += [f"  {outcome} {reason}: {n}" for reason, n in sorted(reasons.items())]
-    digits = sum(1 for r in dataset.rows if r.outcome in ("kept", "flagged") and r.record.digits)
+    digits = sum(1 for r in dataset.rows if r.outcome in KEPT and r.record.digits)
     if digits:
         lines.append(
             f"  {digits} kept transcripts hold digits (text.verbalise is off: they are read as "
@@ -273,7 +276,7 @@ def write_quality(path: str, dataset: Dataset) -> None:
     lines = []
     for row in dataset.rows:
         r, s, q = row.record, row.record.source, row.record.quality
-        kept = row.outcome in ("kept", "flagged")
+        kept = row.outcome in KEPT
         lines.append((
             r.audio or r.file, r.name if kept else "", _number(r.duration, 3),
             s.sample_rate if s else "", s.channels if s else "", s.format if s else "",

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import audio, text
 from .inputs import Entry
-from .records import AudioQuality, ClipRecord, SourceAudio, wav_file_name
+from .records import ClipRecord, SourceAudio, wav_file_name
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _audio(record: ClipRecord, path: str, wav_path: str) -> None:
         record.duration = round(decoded.duration, 6)
         return
     pcm = audio.to_pcm16(decoded.samples, decoded.sample_rate)
-    record.quality = AudioQuality(**vars(audio.measure(decoded.samples, pcm)))
+    record.quality = audio.measure(decoded.samples, pcm)
     audio.write_pcm16(wav_path, pcm)
     record.duration = round(len(pcm) / audio.SAMPLE_RATE, 6)
 

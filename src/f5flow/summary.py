@@ -12,6 +12,7 @@ import os
 import shlex
 from collections import Counter
 
+from .dataset import KEPT, NOT_KEPT, read_metadata
 from .records import name_from_metadata_path
 
 
@@ -19,7 +20,7 @@ def _quality(path: str) -> tuple[Counter, float]:
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     outcomes = Counter(row["outcome"] for row in rows)
-    hours = sum(float(row["duration"]) for row in rows if row["outcome"] in ("kept", "flagged")) / 3600
+    hours = sum(float(row["duration"]) for row in rows if row["outcome"] in KEPT) / 3600
     return outcomes, hours
 
 
@@ -29,8 +30,8 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
     if os.path.exists(quality):
         n, hours = _quality(quality)
         out.append(
-            f"clips: kept {n['kept'] + n['flagged']} ({hours:.2f} h, {n['flagged']} flagged), not "
-            f"kept {n['rejected'] + n['dropped']}, ignored {n['ignored']}: see {data_dir}/rejected.tsv "
+            f"clips: kept {sum(n[o] for o in KEPT)} ({hours:.2f} h, {n['flagged']} flagged), not "
+            f"kept {sum(n[o] for o in NOT_KEPT)}, ignored {n['ignored']}: see {data_dir}/rejected.tsv "
             f"and {quality}"
         )
     done_path = os.path.join(ckpts_dir, "finetune_complete.json")
@@ -48,10 +49,7 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
                 f"{loss['window']} updates, {loss['last_updates_mean']:.4f} over the last "
                 f"{loss['window']}"
             )
-        metadata = os.path.join(data_dir, "metadata.csv")
-        with open(metadata, encoding="utf-8") as f:
-            f.readline()
-            audio_file, ref_text = f.readline().rstrip("\n").split("|")
+        audio_file, ref_text = read_metadata(os.path.join(data_dir, "metadata.csv"))[0]
         ref_audio = os.path.join(data_dir, "wavs", name_from_metadata_path(audio_file) + ".wav")
         command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
                    "--ref-audio", ref_audio, "--ref-text", ref_text, "--text", "Xin chào các bạn."]  # fmt: skip

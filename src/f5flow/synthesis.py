@@ -162,15 +162,12 @@ def load_voice(
     model = build_model(spec["backbone"], spec["arch"], len(lines), vocab_char_map=vocab)
     if not os.path.isfile(checkpoint):
         raise SynthesisError(f"checkpoint {checkpoint} not found")
-    model = load_checkpoint(model, checkpoint, device, dtype=None if "cuda" in device else _float32())
-    vocoder, name = load_vocoder(vocoder_path, device)
-    return Voice(model.eval(), vocoder, name, text_options(card), vocab, device)
-
-
-def _float32():
     import torch
 
-    return torch.float32
+    # upstream picks fp16 on CUDA; on the CPU float32 (its default would query CUDA)
+    model = load_checkpoint(model, checkpoint, device, dtype=None if "cuda" in device else torch.float32)
+    vocoder, name = load_vocoder(vocoder_path, device)
+    return Voice(model.eval(), vocoder, name, text_options(card), vocab, device)
 
 
 @contextlib.contextmanager
