@@ -21,7 +21,7 @@ export PATH := $(BIN):$(PATH)
 # fine-tunes the real F5TTS_v1_Base on the input_dir and dataset_name you give (README).
 DEMO := --configfile config/demo.yaml
 
-.PHONY: run test bench dryrun rulegraph system-deps test-system-deps install clean
+.PHONY: run test bench dryrun rulegraph report screenshots system-deps test-system-deps install clean
 
 run: install
 	snakemake --cores all $(DEMO)
@@ -38,6 +38,21 @@ dryrun: install
 rulegraph: install
 	@command -v dot >/dev/null || { echo "rulegraph needs dot: apt-get install graphviz" >&2; exit 1; }
 	snakemake --rulegraph $(DEMO) | dot -Tsvg > resources/rulegraph.svg
+
+# The demo run's report: figures, pages, samples and the rule graph in one HTML file.
+report: run
+	snakemake --report report.html $(DEMO)
+
+# The pictures of that report in docs/ that the README shows, taken with headless Chromium
+# (Debian package chromium, installed here as root when missing).
+CHROMIUM := chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=8000
+screenshots: report
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+		{ echo "screenshots need Chromium: apt-get install chromium" >&2; exit 1; }
+	$(CHROMIUM) --window-size=1400,1000 --screenshot=docs/report.png file://$(CURDIR)/report.html
+	$(CHROMIUM) --window-size=1100,1500 --screenshot=docs/report-samples.png file://$(CURDIR)/reports/demo_vi/samples.html
+	cp reports/demo_vi/training_curves.png docs/report-training-curves.png
 
 install: system-deps $(INSTALLED)
 
@@ -76,7 +91,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 clean:
-	rm -rf data work logs .snakemake
+	rm -rf data work logs samples reports report.html .snakemake
 
 # Measurements against baselines (minutes; needs espeak-ng and ~15 GB under benchmarks/.cache).
 bench: install

@@ -21,6 +21,7 @@ include: "rules/stage3_extend.smk"
 include: "rules/stage4_features.smk"
 include: "rules/stage5_finetune.smk"
 include: "rules/stage6_synthesize.smk"
+include: "rules/report.smk"
 
 
 # The end of every successful run: what was kept, where the model is, how to hear it.
@@ -32,4 +33,6 @@ rule all:
     default_target: True
     input:
         rules.finetune.input,
+        rules.synthesize.input,
+        rules.report.input,
     localrule: True

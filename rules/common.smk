@@ -39,6 +39,7 @@ LOGS = f"{LOGS_ROOT}/{DATASET}"
 BENCHMARKS = f"{LOGS}/benchmark"
 CKPTS = f"{CKPTS_ROOT}/{DATASET}"
 SAMPLES = f"samples/{DATASET}"
+REPORTS = f"reports/{DATASET}"
 SAMPLE_FILES = [
     f"{SAMPLES}/sample_{i:02d}.wav" for i in range(len(config["synthesize"]["sentences"]))
 ]

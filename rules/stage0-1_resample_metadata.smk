@@ -34,17 +34,17 @@ rule build_metadata:
         metadata=report(
             f"{DATA}/metadata.csv",
             caption="../report/metadata.rst",
-            category="Dataset",
+            category="1. Dataset",
         ),
         rejected=report(
             f"{DATA}/rejected.tsv",
             caption="../report/rejected.rst",
-            category="Dataset",
+            category="1. Dataset",
         ),
         quality=report(
             f"{DATA}/quality.tsv",
             caption="../report/quality.rst",
-            category="Dataset",
+            category="1. Dataset",
         ),
         characters=f"{DATA}/vocab_{DATASET}.txt",
     log:

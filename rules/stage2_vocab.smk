@@ -10,7 +10,7 @@ rule extend_vocab:
         summary=report(
             f"{DATA}/vocab_extension.json",
             caption="../report/vocab.rst",
-            category="Dataset",
+            category="2. Vocab",
         ),
     log:
         f"{LOGS}/extend_vocab.log",

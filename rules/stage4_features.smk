@@ -2,7 +2,8 @@
 
 
 rule build_features:
-    """Stage 4: raw.arrow + duration.json, from metadata.csv and the stage 0-1 records."""
+    """Stage 4: raw.arrow + duration.json (the training set) and validation.json (the held-out
+    clips), from metadata.csv and the stage 0-1 records."""
     input:
         metadata=rules.build_metadata.output.metadata,
         records=all_units(rules.resample_unit.output.records),
@@ -11,12 +12,15 @@ rule build_features:
     output:
         arrow=f"{DATA}/raw.arrow",
         durations=f"{DATA}/duration.json",
+        validation=f"{DATA}/validation.json",
     log:
         f"{LOGS}/build_features.log",
     benchmark:
         f"{BENCHMARKS}/build_features.tsv"
     conda:
         "../envs/train.yaml"
+    params:
+        validation=lookup(dpath="validation", within=config),
     script:
         "../scripts/build_features.py"
 

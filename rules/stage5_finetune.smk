@@ -32,6 +32,7 @@ rule finetune_model:
     input:
         arrow=rules.build_features.output.arrow,
         durations=rules.build_features.output.durations,
+        validation=rules.build_features.output.validation,
         vocab=rules.extend_vocab.output.vocab,
         checkpoint=rules.extend_checkpoint.output.checkpoint,
         card=rules.write_model_card.output.card,

@@ -1,5 +1,5 @@
-# After stage 5: speech from the fine-tuned model, to listen to what training made. Not part of
-# `all`: run `snakemake synthesize` after a fine-tune (or with it).
+# After stage 5: speech from the fine-tuned model, to listen to what training made (part of
+# `all`; `snakemake synthesize` after changing synthesize.* makes only these).
 
 
 rule synthesize_samples:

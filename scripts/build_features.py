@@ -1,15 +1,18 @@
-"""Stage 4: raw.arrow + duration.json for upstream's dataset loader."""
+"""Stage 4: raw.arrow + duration.json for upstream's dataset loader, and the validation clips."""
 
 import logging
 
 from f5flow import records, snakejob, trainset
 
 with snakejob.run(snakemake):
-    n = trainset.build(
+    n, validation = trainset.build(
         snakemake.input.metadata,
         records.read_all_records(snakemake.input.records),
         snakemake.input.vocab,
         snakemake.output.arrow,
         snakemake.output.durations,
+        snakemake.output.validation,
+        trainset.ValidationSplit(**snakemake.params.validation),
     )
     logging.info("wrote %d rows to %s", n, snakemake.output.arrow)
+    snakejob.say(validation)

@@ -16,6 +16,7 @@ with snakejob.run(snakemake):
         # threads: finetune.num_workers, or what a profile gives the job (set-threads)
         num_workers=snakemake.threads,
         train=snakemake.params.train,
+        validation_clips=snakemake.input.validation,
     )
     snakejob.write_json(
         snakemake.output.done,

@@ -15,7 +15,8 @@ with snakejob.run(snakemake):
         ref_audio = os.path.join(os.path.dirname(snakemake.input.metadata), audio_file)
     device = synthesis.device_for(settings["device"])
     voice = synthesis.load_voice(
-        snakemake.input.card, snakemake.params.checkpoint, settings["vocoder_path"], device
+        snakemake.input.card, snakemake.params.checkpoint, settings["vocoder_path"], device,
+        fetch_vocoder=settings["fetch_vocoder"],
     )
     snakejob.say(f"f5flow synthesize: {snakemake.params.checkpoint} on {device}, vocoder {voice.vocoder_name}")
     if voice.vocoder_name == synthesis.GRIFFIN_LIM:

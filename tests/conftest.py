@@ -138,6 +138,31 @@ def hf_cache(root, files: dict):
     return {"HF_HOME": str(root), "HF_HUB_OFFLINE": "1"}
 
 
+# What the fine-tune writes beside the checkpoints it starts from.
+TRAINING_OUTPUTS = ("finetune_complete.json", "finetune_run.json", "training_history.log", "runs",
+                    "validation.jsonl", "best_model.pt")  # fmt: skip
+
+
+def copy_of_demo_run(demo_run, workdir, trained=True) -> dict:
+    """The session's finished demo project (see demo_run) copied into `workdir` with its mtimes,
+    so a test starts where the stages it does not test are done: Snakemake finds the copy up to
+    date (the workflow tracks inputs by content, never by absolute path; test_workflow checks
+    it). trained=False leaves out what the fine-tune wrote, so the copy's next run starts at
+    stage 5. Returns the config to run the copy with."""
+    import shutil
+
+    shutil.copytree(demo_run, workdir, symlinks=True, dirs_exist_ok=True)
+    if not trained:
+        ckpts = Path(workdir) / "ckpts" / "demo"
+        log = Path(workdir) / "logs" / "demo" / "finetune_model.log"  # tests follow the new one
+        for path in list(ckpts.glob("model_*.pt")) + [ckpts / name for name in TRAINING_OUTPUTS] + [log]:
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    return {"input_dir": Path(workdir) / "recordings", "dataset_name": "demo"}
+
+
 @pytest.fixture
 def demo_copy(tmp_path):
     """A private copy of the demo recordings (mtimes kept)."""

@@ -18,8 +18,8 @@ import pytest
 from f5flow.training.trainer import HISTORY
 
 from conftest import (
-    DEMO, REPO, assert_trained_every_update_once, hf_cache, planned_jobs, snakemake, snakemake_command,
-    wait_for_saved_update,
+    DEMO, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, planned_jobs, snakemake,
+    snakemake_command, wait_for_saved_update,
 )
 from slurm_cluster import LocalSlurm, missing_programs
 
@@ -99,9 +99,8 @@ def test_real_config_runs_cpu_stages_on_nodes_without_gpus(slurm, tmp_path, demo
     assert all(j["JobState"] == "COMPLETED" for j in jobs_by_rule(slurm, tmp_path)["resample_unit"])
 
 
-def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, demo_copy):
-    config = {"input_dir": demo_copy, "dataset_name": "demo"}
-    snakemake(tmp_path, "features", "extend", **config)  # the stages before, on this host
+def test_cancelled_finetune_job_resumes_from_its_saved_update(slurm, tmp_path, demo_run):
+    config = copy_of_demo_run(demo_run, tmp_path, trained=False)  # the stages before, done here
     log = tmp_path / "logs" / "demo" / "finetune_model.log"
     cmd = snakemake_command(tmp_path, "finetune", "--profile", slurm.profile(tmp_path / "profile"), **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

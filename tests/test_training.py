@@ -11,15 +11,15 @@ import subprocess
 import pytest
 import torch
 
-from f5flow import vocabulary, weights
-from f5flow.training import runs
+from f5flow import trainset, vocabulary, weights
+from f5flow.training import runs, validation
 from f5flow.training.losses import losses as logged_losses
 from f5flow.training.trainer import HISTORY
 from f5flow.weights import EMBED_KEY
 
 from conftest import (
-    DEMO_CONFIG, REPO, hf_cache, assert_trained_every_update_once, planned_jobs, snakemake, snakemake_command,
-    wait_for_saved_update,
+    DEMO_CONFIG, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, planned_jobs, snakemake,
+    snakemake_command, wait_for_saved_update,
 )
 
 pytestmark = pytest.mark.workflow
@@ -48,13 +48,60 @@ def test_upstream_custom_dataset_reads_every_row(demo_run):
     rows = Dataset.from_file(str(data / "raw.arrow"))
     durations = json.loads((data / "duration.json").read_text())["duration"]
     metadata = (data / "metadata.csv").read_text(encoding="utf-8").splitlines()[1:]
-    assert len(rows) == len(durations) == len(metadata) == 21
+    held_out = trainset.read_validation(str(data / "validation.json"))["clips"]
+    # the demo's validation.fraction 0.1 holds out 4 of the 21 kept clips; they never train
+    assert len(metadata) == 21 and len(held_out) == 4
+    assert len(rows) == len(durations) == 17
+    trained = [line for line in metadata if line.split("|")[0] not in {c["audio_file"] for c in held_out}]
     loaded = CustomDataset(rows, durations=durations, **MEL_SPEC)
     for i in range(len(rows)):
         mel = loaded[i]["mel_spec"]
         assert mel.shape[0] == 100
         assert abs(mel.shape[1] - durations[i] * 24000 / 256) <= 1
-        assert "".join(rows[i]["text"]) == metadata[i].split("|", 1)[1]
+        assert "".join(rows[i]["text"]) == trained[i].split("|", 1)[1]
+        assert rows[i]["audio_path"] == str(data / trained[i].split("|")[0])
+    for clip in held_out:
+        text = next(line.split("|", 1)[1] for line in metadata if line.startswith(clip["audio_file"] + "|"))
+        assert "".join(clip["text"]) == text and clip["audio_path"] == str(data / clip["audio_file"])
+
+
+def test_validation_loss_names_the_best_checkpoint(demo_run):
+    from types import SimpleNamespace
+
+    from accelerate import Accelerator
+    from ema_pytorch import EMA
+
+    ckpts = demo_run / "ckpts" / "demo"
+    done = json.loads((ckpts / "finetune_complete.json").read_text())
+    measured = done["validation_loss"]
+    print("validation:", {k: measured[k] for k in ("best", "best_update", "last", "clips")})
+    # measured at the saved model_30.pt and at the end (60), on the 4 held-out clips
+    assert [e["update"] for e in measured["evaluations"]] == [30, 60] and measured["clips"] == 4
+    best = min(measured["evaluations"], key=lambda e: e["loss"])
+    assert (measured["best"], measured["best_update"]) == (best["loss"], best["update"])
+    assert done["best_checkpoint"] == str(ckpts / "best_model.pt")
+    state = torch.load(done["best_checkpoint"], map_location="cpu", weights_only=True)
+    assert state["update"] == best["update"] and state["validation_loss"] == best["loss"]
+    assert "validation loss: best " in (demo_run / "console.txt").read_text(encoding="utf-8")
+
+    # the recorded value is the loss of the kept weights, and measuring it again gives it again
+    # (seeded), leaving the training's random state as it was
+    card = json.loads((ckpts / "inference.json").read_text())
+    lines = vocabulary.read_lines(card["vocab_file"])
+    from f5flow.model import MEL_SPEC, build_model
+
+    model = build_model(card["model"]["backbone"], card["model"]["arch"], len(lines),
+                        {ch: i for i, ch in enumerate(lines)})  # fmt: skip
+    ema = EMA(model, include_online_model=False)
+    ema.load_state_dict(state["ema_model_state_dict"])
+    trainer = SimpleNamespace(ema_model=ema, accelerator=Accelerator(cpu=True))
+    clips = trainset.read_validation(str(demo_run / "data" / "demo" / "validation.json"))["clips"]
+    train = json.loads((demo_run / "work" / "demo" / "finetune_settings.json").read_text())["train"]
+    validator = validation.Validator(trainer, clips, MEL_SPEC, train, str(ckpts))
+    torch.manual_seed(1)
+    before = torch.get_rng_state()
+    assert validator.loss() == pytest.approx(best["loss"], rel=1e-5)
+    assert torch.equal(torch.get_rng_state(), before)
 
 
 def test_finetune_learns_and_inference_loads_it(demo_run):
@@ -85,9 +132,8 @@ def test_finetune_learns_and_inference_loads_it(demo_run):
     assert model.vocab_char_map["ỹ"] == card["vocab_lines"] - 1
 
 
-def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_copy):
-    config = {"input_dir": demo_copy, "dataset_name": "demo"}
-    snakemake(tmp_path, "features", "extend", **config)
+def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_run):
+    config = copy_of_demo_run(demo_run, tmp_path, trained=False)  # stages 0-4 done
     log = tmp_path / "logs" / "demo" / "finetune_model.log"
     cmd = snakemake_command(tmp_path, "finetune", **config)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -128,9 +174,8 @@ def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_cop
     assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
 
 
-def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_copy):
-    config = {"input_dir": demo_copy, "dataset_name": "demo"}
-    snakemake(tmp_path, "vocab", **config)
+def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_run):
+    config = copy_of_demo_run(demo_run, tmp_path, trained=False)
     metadata = tmp_path / "data" / "demo" / "metadata.csv"
     with open(metadata, "a", encoding="utf-8") as f:
         f.write("wavs/vi_001.wav|chữ Ỹ lạ\n")  # upper-case Ỹ: in neither vocab
@@ -142,19 +187,19 @@ def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_copy)
     assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
 
 
-def test_fixed_data_and_raised_epochs_train_new_runs(tmp_path, demo_copy):
-    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+def test_fixed_data_and_raised_epochs_train_new_runs(tmp_path, demo_run):
+    config = copy_of_demo_run(demo_run, tmp_path)  # the finished demo: run 1
+    demo_copy = config["input_dir"]
     ckpts = tmp_path / "ckpts" / "demo"
 
     def done():
         return json.loads((ckpts / "finetune_complete.json").read_text())
 
-    snakemake(tmp_path, **config)
     first = done()
     # the user fixes a transcript and re-runs; the fix drops characters only it had, so the vocab
     # changes too and the last weights are remapped to it
     (demo_copy / "vi_007.txt").write_text((demo_copy / "vi_001.txt").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = snakemake(tmp_path, **config)
+    proc = snakemake(tmp_path, "finetune", **config)
     assert "rows are remapped by character" in proc.stdout + proc.stderr
     second = done()
     print("after the fix:", {k: second[k] for k in ("run_kind", "updates_trained", "learning_rate")})
@@ -163,30 +208,33 @@ def test_fixed_data_and_raised_epochs_train_new_runs(tmp_path, demo_copy):
     assert second["updates_trained"] == 60
     assert second["learning_rate"]["max"] >= 0.1 * 1e-3  # a fresh schedule, not the finished one
     assert (ckpts / "previous" / "run_1" / "model_last.pt").exists()
+    # run 1's validation record and best weights moved aside with it; run 2 measured its own
+    assert (ckpts / "previous" / "run_1" / "best_model.pt").exists()
+    assert [e["update"] for e in second["validation_loss"]["evaluations"]] == [30, 60]
     history = (ckpts / HISTORY).read_text()
     assert "started from the weights of" in history and "previous/run_1/model_last_remapped.pt" in history
 
     # training longer on the same data: the two added epochs, with a schedule of their own
     more = tmp_path / "more.yaml"
-    more.write_text("finetune:\n  epochs: 14\n")
-    snakemake(tmp_path, configfile=(DEMO_CONFIG, more), **config)
+    more.write_text("finetune:\n  epochs: 17\n")
+    snakemake(tmp_path, "finetune", configfile=(DEMO_CONFIG, more), **config)
     third = done()
-    print("after epochs 12 -> 14:", {k: third[k] for k in ("run_kind", "epochs", "updates_trained", "learning_rate")})
-    assert (third["run_kind"], third["epochs"], third["updates_trained"]) == ("continue", 2, 10)
+    print("after epochs 15 -> 17:", {k: third[k] for k in ("run_kind", "epochs", "updates_trained", "learning_rate")})
+    assert (third["run_kind"], third["epochs"], third["updates_trained"]) == ("continue", 2, 8)
     assert third["learning_rate"]["max"] >= 0.1 * 1e-3
 
     # the same again: nothing to train is an error that says what to set
-    proc = snakemake(tmp_path, "--forcerun", "finetune_model", configfile=(DEMO_CONFIG, more),
+    proc = snakemake(tmp_path, "finetune", "--forcerun", "finetune_model", configfile=(DEMO_CONFIG, more),
                      check=False, **config)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "nothing to train" in output and "finetune.resume: restart" in output
 
-    # restart: from the extended checkpoint, all 14 epochs
+    # restart: from the extended checkpoint, all 17 epochs
     restart = tmp_path / "restart.yaml"
-    restart.write_text("finetune:\n  epochs: 14\n  resume: restart\n")
-    snakemake(tmp_path, configfile=(DEMO_CONFIG, restart), **config)
+    restart.write_text("finetune:\n  epochs: 17\n  resume: restart\n")
+    snakemake(tmp_path, "finetune", configfile=(DEMO_CONFIG, restart), **config)
     fourth = done()
-    assert (fourth["run_kind"], fourth["epochs"], fourth["updates_trained"]) == ("restart", 14, 70)
+    assert (fourth["run_kind"], fourth["epochs"], fourth["updates_trained"]) == ("restart", 17, 68)
 
 
 def test_gpus_the_machine_lacks_stop_before_stage_0(tmp_path, demo_copy):

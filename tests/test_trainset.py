@@ -35,7 +35,7 @@ def test_features_load_with_upstream_custom_dataset(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("".join(texts)))), encoding="utf-8")
     arrow, durations = tmp_path / "raw.arrow", tmp_path / "duration.json"
-    n = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
+    n, _ = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
     assert n == 3
 
     rows = Dataset.from_file(str(arrow))
@@ -109,3 +109,50 @@ def test_hub_fetch_offline_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     with pytest.raises(hub.HubError, match="hf download SWivid/F5-TTS"):
         hub.fetch("hf://SWivid/F5-TTS/F5TTS_v1_Base/model_1250000.safetensors")
+
+
+def test_validation_split_is_stable_when_clips_are_added():
+    split = trainset.ValidationSplit(fraction=0.1, min_clips=5, max_clips=1000)
+    names = [f"clip_{i:04d}" for i in range(500)]
+    held, note = trainset.choose_validation(names, split)
+    assert 30 <= len(held) <= 70 and "held out" in note  # about a tenth
+    more, _ = trainset.choose_validation(names + [f"new_{i}" for i in range(300)], split)
+    # adding clips moves no clip between the sets: the old held-out clips stay held out, and
+    # no clip that trained becomes a validation clip
+    assert set(more) & set(names) == set(held)
+    capped, _ = trainset.choose_validation(names, trainset.ValidationSplit(0.1, 5, 10))
+    assert len(capped) == 10 and set(capped) <= set(held)
+
+
+def test_tiny_dataset_gets_no_validation_split_and_says_so(tmp_path):
+    records = make_dataset(tmp_path, ["một hai ba", "bốn năm sáu", "bảy tám chín"])
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(c + "\n" for c in sorted(set("một hai ba bốn năm sáu bảy tám chín"))), encoding="utf-8")
+    paths = [str(tmp_path / n) for n in ("raw.arrow", "duration.json", "validation.json")]
+    n, note = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), *paths,
+                             trainset.ValidationSplit(fraction=0.5, min_clips=10))  # fmt: skip
+    assert n == 3 and note.startswith("no validation split") and "validation.min_clips (10)" in note
+    assert trainset.read_validation(paths[2]) == {"split": {"fraction": 0.5, "min_clips": 10, "max_clips": 200},
+                                                  "note": note, "clips": []}  # fmt: skip
+
+
+def test_validation_batches_respect_the_training_batch_size():
+    from f5flow.training.validation import batches
+
+    lengths = [500, 100, 300, 900, 200, 1300]
+    grouped = batches(lengths, limit=1000, max_samples=2, by_frames=True)
+    assert sorted(i for group in grouped for i in group) == list(range(6))
+    # shortest first, each within 1000 frames and 2 clips (a clip longer than the limit alone)
+    assert grouped == [[1, 4], [2, 0], [3], [5]]
+    assert batches(lengths, limit=4, max_samples=3, by_frames=False) == [[1, 4, 2], [0, 3, 5]]
+
+
+def test_a_fine_tune_without_held_out_clips_says_why(tmp_path):
+    from f5flow import summary
+    from f5flow.training import settings
+
+    note = "no validation split: 1 of 30 clips fall in validation.fraction 0.02, fewer than ..."
+    (tmp_path / "validation.json").write_text(json.dumps({"split": {}, "note": note, "clips": []}))
+    outcome = settings.validation_outcome({"checkpoint_dir": str(tmp_path), "validation": str(tmp_path / "validation.json")}, 0)
+    assert outcome == {"validation_loss": None, "best_checkpoint": None, "validation_note": note}
+    assert summary.validation_line(outcome) == f"validation loss: none ({note})"

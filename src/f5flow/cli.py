@@ -24,7 +24,8 @@ def synthesize_command(args) -> None:
     card = args.model_card or os.path.join(os.path.dirname(args.checkpoint), "inference.json")
     device = synthesis.device_for(args.device)
     print(f"f5flow synthesize: {args.checkpoint} on {device}", file=sys.stderr)
-    voice = synthesis.load_voice(card, args.checkpoint, args.vocoder_path, device)
+    voice = synthesis.load_voice(card, args.checkpoint, args.vocoder_path, device,
+                                 fetch_vocoder=not args.no_fetch_vocoder)  # fmt: skip
     print(f"vocoder: {voice.vocoder_name}", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
     for i, sentence in enumerate(args.text):
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--text", required=True, action="append", help="a sentence (repeatable)")
     synth.add_argument("--out", default="samples", help="folder for sample_NN.wav")
     synth.add_argument("--vocoder-path", help="a Vocos folder (config.yaml, pytorch_model.bin)")
+    synth.add_argument("--no-fetch-vocoder", action="store_true",
+                       help="do not fetch Vocos from the Hugging Face hub when it is not cached")  # fmt: skip
     synth.add_argument("--nfe-step", type=int, default=32, help="sampling steps (upstream: 32)")
     synth.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     args = parser.parse_args(argv)

@@ -49,6 +49,7 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
                 f"{loss['window']} updates, {loss['last_updates_mean']:.4f} over the last "
                 f"{loss['window']}"
             )
+        out.append(validation_line(done))
         audio_file, ref_text = read_metadata(os.path.join(data_dir, "metadata.csv"))[0]
         ref_audio = os.path.join(data_dir, "wavs", name_from_metadata_path(audio_file) + ".wav")
         command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
@@ -60,6 +61,17 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
             made = json.load(f)
         out.append(f"samples: {len(made['samples'])} in {samples_dir} (vocoder {made['vocoder']})")
     return out
+
+
+def validation_line(done: dict) -> str:
+    measured = done.get("validation_loss")
+    if not measured:
+        return f"validation loss: none ({done.get('validation_note', 'not measured')})"
+    return (
+        f"validation loss: best {measured['best']:.4f} at update {measured['best_update']} "
+        f"({os.path.relpath(done['best_checkpoint'])}), last {measured['last']:.4f} at update "
+        f"{measured['last_update']}, over {measured['clips']} held-out clips"
+    )
 
 
 def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str) -> str:

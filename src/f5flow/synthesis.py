@@ -23,7 +23,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from . import audio, text, vocabulary
+from . import audio, hub, text, vocabulary
 from .errors import F5flowError
 from .model import MEL_SPEC, build_model
 
@@ -114,8 +114,9 @@ class GriffinLimVocoder:
         return self.griffin_lim(magnitude.clamp(min=0))
 
 
-def vocos_folder(local_path: str | None) -> str | None:
-    """A folder with Vocos's two files: the one given, else the Hugging Face cache's, else None."""
+def vocos_folder(local_path: str | None, fetch: bool = False) -> str | None:
+    """A folder with Vocos's two files: the one given, else the Hugging Face cache's (fetched into
+    it first when `fetch` and the hub answers), else None."""
     if local_path:
         missing = [f for f in VOCOS_FILES if not os.path.isfile(os.path.join(local_path, f))]
         if missing:
@@ -129,13 +130,19 @@ def vocos_folder(local_path: str | None) -> str | None:
     found = [try_to_load_from_cache(repo_id=VOCOS_REPO, filename=f) for f in VOCOS_FILES]
     if all(isinstance(p, str) for p in found) and len({os.path.dirname(p) for p in found}) == 1:
         return os.path.dirname(found[0])
+    if fetch:
+        try:
+            fetched = [hub.fetch(f"{hub.HF_SCHEME}{VOCOS_REPO}/{name}") for name in VOCOS_FILES]
+            return os.path.dirname(fetched[0])
+        except hub.HubError:
+            log.warning("could not fetch %s from the Hugging Face hub (offline?)", VOCOS_REPO)
     return None
 
 
-def load_vocoder(local_path: str | None, device: str):
+def load_vocoder(local_path: str | None, device: str, fetch: bool = False):
     from f5_tts.infer.utils_infer import load_vocoder as upstream_load_vocoder
 
-    folder = vocos_folder(local_path)
+    folder = vocos_folder(local_path, fetch)
     if folder is None:
         log.warning(
             "no Vocos vocoder (not in the Hugging Face cache, no synthesize.vocoder_path): "
@@ -149,8 +156,9 @@ def load_vocoder(local_path: str | None, device: str):
 
 
 def load_voice(
-    card_path: str, checkpoint: str, vocoder_path: str | None = None, device: str = "cpu"
-) -> Voice:
+    card_path: str, checkpoint: str, vocoder_path: str | None = None, device: str = "cpu",
+    fetch_vocoder: bool = False,
+) -> Voice:  # fmt: skip
     from f5_tts.infer.utils_infer import load_checkpoint
 
     card = read_card(card_path)
@@ -166,7 +174,7 @@ def load_voice(
 
     # upstream picks fp16 on CUDA; on the CPU float32 (its default would query CUDA)
     model = load_checkpoint(model, checkpoint, device, dtype=None if "cuda" in device else torch.float32)
-    vocoder, name = load_vocoder(vocoder_path, device)
+    vocoder, name = load_vocoder(vocoder_path, device, fetch_vocoder)
     return Voice(model.eval(), vocoder, name, text_options(card), vocab, device)
 
 

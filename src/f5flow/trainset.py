@@ -1,15 +1,21 @@
-"""Stage 4: raw.arrow + duration.json in upstream's format, from metadata.csv and the records.
+"""Stage 4: raw.arrow + duration.json in upstream's format, from metadata.csv and the records,
+and the held-out validation clips (validation.json).
 
 Durations come from the stage 0-1 records (measured on the resampled wav), so no second pass
 over the audio. Text is `text.tokenise` of the metadata text (one token per NFC character), the
 tokenisation inference must use too.
+
+The validation split is decided per clip by a hash of its name: a clip is held out when the hash
+falls below `validation.fraction`, so adding clips never moves another clip between the sets.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from . import dataset, vocabulary
 from .errors import F5flowError
@@ -56,6 +62,39 @@ def build_columns(
     return columns
 
 
+@dataclass(frozen=True)
+class ValidationSplit:
+    """validation.* of the config."""
+
+    fraction: float = 0.02
+    min_clips: int = 10
+    max_clips: int = 200
+
+
+def held_out_score(name: str) -> float:
+    """Where a clip name falls in [0, 1): the first 8 bytes of its sha256."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big") / 2**64
+
+
+def choose_validation(names: list[str], split: ValidationSplit) -> tuple[list[str], str]:
+    """The held-out clip names (at most max_clips, the lowest scores) and a sentence saying what
+    was decided; none when fewer than min_clips would be held out (a tiny dataset)."""
+    if split.fraction <= 0:
+        return [], "no validation split (validation.fraction 0): all clips train"
+    scored = sorted((held_out_score(n), n) for n in names)
+    chosen = [n for score, n in scored if score < split.fraction][: split.max_clips]
+    if len(chosen) < split.min_clips or len(chosen) * 2 > len(names):
+        return [], (
+            f"no validation split: {len(chosen)} of {len(names)} clips fall in validation.fraction "
+            f"{split.fraction:g}, fewer than validation.min_clips ({split.min_clips}); all clips train "
+            "and the fine-tune reports no validation loss"
+        )
+    return chosen, (
+        f"validation: {len(chosen)} of {len(names)} clips held out (validation.fraction "
+        f"{split.fraction:g}, chosen by name hash), never trained on"
+    )
+
+
 def write(columns: dict[str, list], arrow_path: str, duration_path: str) -> None:
     # The writer upstream's prepare_csv_wavs uses, so the file is what its loader expects.
     from datasets.arrow_writer import ArrowWriter
@@ -67,13 +106,35 @@ def write(columns: dict[str, list], arrow_path: str, duration_path: str) -> None
         json.dump({"duration": columns["duration"]}, f, ensure_ascii=False)
 
 
+def write_validation(path: str, columns: dict[str, list], rows: list[tuple[str, str]], note: str,
+                     split: ValidationSplit) -> None:  # fmt: skip
+    """validation.json: the held-out clips as raw.arrow's columns hold them, and why."""
+    clips = [
+        {"audio_file": audio_file, **{name: columns[name][i] for name in COLUMNS}}
+        for i, (audio_file, _) in enumerate(rows)
+    ]
+    record = {"split": vars(split), "note": note, "clips": clips}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(record, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+
+
+def read_validation(path: str) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def build(
     metadata: str,
     records: Iterable[ClipRecord],
     vocab_path: str,
     arrow_path: str,
     duration_path: str,
-) -> int:
+    validation_path: str | None = None,
+    split: ValidationSplit | None = None,
+) -> tuple[int, str]:
+    """Write the training set (and, with validation_path, the held-out clips); return the number
+    of training rows and what was decided about validation."""
     try:
         rows = dataset.read_metadata(metadata)
     except ValueError as err:
@@ -82,6 +143,18 @@ def build(
         raise TrainsetError(f"{metadata} has no rows: nothing to train on (see rejected.tsv)")
     check_vocab(rows, vocabulary.read_lines(vocab_path), metadata, vocab_path)
     durations = {r.name: r.duration for r in records if r.duration is not None}
-    columns = build_columns(rows, durations, os.path.dirname(metadata))
-    write(columns, arrow_path, duration_path)
-    return len(rows)
+    split = split or ValidationSplit(fraction=0.0)
+    try:
+        names = [name_from_metadata_path(audio_file) for audio_file, _ in rows]
+    except ValueError as err:
+        raise TrainsetError(f"metadata.csv: {err}") from None
+    held_out, note = choose_validation(names, split)
+    held = set(held_out)
+    train_rows = [row for row, name in zip(rows, names) if name not in held]
+    validation_rows = [row for row, name in zip(rows, names) if name in held]
+    root = os.path.dirname(metadata)
+    write(build_columns(train_rows, durations, root), arrow_path, duration_path)
+    if validation_path:
+        columns = build_columns(validation_rows, durations, root)
+        write_validation(validation_path, columns, validation_rows, note, split)
+    return len(train_rows), note

@@ -8,7 +8,7 @@ import json
 import math
 import os
 
-from .. import vocabulary, weights
+from .. import trainset, vocabulary, weights
 from . import TrainingError, hardware, launch, preflight, runs, schedule, settings
 
 
@@ -58,6 +58,9 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
     started_at = last_update if run.kind == "resume" and last_update is not None else 0
     say(f"{runs.describe(run)}: updates {started_at} -> {total} on {processes or 'no'} GPU(s), "
         f"warm-up {warmup}")
+    held_out = trainset.read_validation(job["validation"]) if job.get("validation") else None
+    if held_out is not None and not held_out["clips"]:
+        say(held_out["note"])  # no validation loss: said where the user looks, not only in a log
 
     job = {
         **job,

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from . import TrainingError
 from .preflight import MODEL_LAST
 from .settings import TRAINER_PARAMS
+from .validation import BEST, RECORD
 
 STATE = "finetune_run.json"
 PREVIOUS = "previous"
@@ -84,8 +85,9 @@ def write_state(checkpoint_dir: str, run: Run) -> None:
 
 
 def training_files(checkpoint_dir: str) -> list[str]:
-    """What a run leaves: model_*.pt and the tensorboard log."""
+    """What a run leaves: model_*.pt, its validation record and best weights, the tensorboard log."""
     files = glob.glob(os.path.join(checkpoint_dir, "model_*.pt"))
+    files += [p for p in (os.path.join(checkpoint_dir, n) for n in (RECORD, BEST)) if os.path.exists(p)]
     runs = os.path.join(checkpoint_dir, "runs")
     return sorted(files) + ([runs] if os.path.isdir(runs) else [])
 

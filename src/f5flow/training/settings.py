@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from .. import trainset
+from . import validation
 from .losses import learning_rate_summary, loss_summary, scalars
 from .preflight import MODEL_LAST, saved_update
 
@@ -35,10 +37,12 @@ def build(
     arch: dict,
     num_workers: int,
     train: dict,
+    validation_clips: str | None = None,
 ) -> dict:
     """The trainer's settings: absolute paths (accelerate's processes run in the checkpoint folder).
     job.run adds the run's `start_weights` (a new run continuing from the previous run's weights,
-    relative to checkpoint_dir) and its description `run` (for the training history)."""
+    relative to checkpoint_dir) and its description `run` (for the training history).
+    `validation_clips` is stage 4's validation.json."""
     return {
         "dataset_name": dataset_name,
         "dataset_dir": os.path.abspath(os.path.dirname(arrow)),
@@ -48,6 +52,7 @@ def build(
         "arch": arch,
         "num_workers": num_workers,
         "train": train,
+        "validation": os.path.abspath(validation_clips) if validation_clips else None,
     }
 
 
@@ -76,4 +81,18 @@ def completion(job: dict, started_at: int, planned: int, data: str, run) -> dict
             "files": [os.path.join(job["dataset_dir"], "raw.arrow"), job["vocab"]],
         },
         "checkpoint": last,
+        **validation_outcome(job, started_at),
+    }
+
+
+def validation_outcome(job: dict, started_at: int) -> dict:
+    """validation_loss and best_checkpoint, or null and why (no held-out clips)."""
+    measured = validation.summary(job["checkpoint_dir"], started_at)
+    if measured is None:
+        note = trainset.read_validation(job["validation"])["note"] if job.get("validation") else (
+            "no validation clips given")
+        return {"validation_loss": None, "best_checkpoint": None, "validation_note": note}
+    return {
+        "validation_loss": measured,
+        "best_checkpoint": os.path.join(job["checkpoint_dir"], validation.BEST),
     }

@@ -15,6 +15,7 @@ import sys
 
 import torch
 
+from .. import trainset
 from ..model import MEL_SPEC, build_model
 from . import TrainingError
 from . import progress
@@ -22,6 +23,7 @@ from .preflight import MODEL_LAST, saved_update
 from .schedule import RESUMABLE_SEED
 from .settings import TRAINER_PARAMS
 from .stopping import save_and_stop_on_signal, stop_dataloader_workers
+from .validation import Validator
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,11 @@ def train(settings: dict) -> None:
              trainer.accelerator.mixed_precision)
     if settings.get("start_weights"):
         start_from_weights(trainer, os.path.join(checkpoint_dir, settings["start_weights"]))
+    validator = None
+    clips = trainset.read_validation(settings["validation"])["clips"] if settings.get("validation") else []
+    if clips and processes.is_main_process:  # the EMA weights live in the main process only
+        validator = Validator(trainer, clips, MEL_SPEC, params, checkpoint_dir)
+        validator.attach()  # inside the stop handling: a stop's save is model_last.pt, not measured
     save_and_stop_on_signal(trainer)
     progress.quiet_progress_bars()
     if processes.is_local_main_process and settings.get("planned_updates"):
@@ -87,7 +94,10 @@ def train(settings: dict) -> None:
         progress.attach(trainer, settings["planned_updates"], start)
     trainer.train(train_dataset, num_workers=settings["num_workers"], resumable_with_seed=RESUMABLE_SEED)
     stop_dataloader_workers()
-    log.info("finished at update %d", saved_update(os.path.join(checkpoint_dir, MODEL_LAST)))
+    finished = saved_update(os.path.join(checkpoint_dir, MODEL_LAST))
+    if validator:
+        validator.evaluate(finished, MODEL_LAST)
+    log.info("finished at update %d", finished)
 
 
 def start_from_weights(trainer, path: str) -> None:

@@ -1,0 +1,358 @@
+"""What `snakemake --report` shows: the dataset, the vocab, the training, the samples.
+
+Every figure is drawn from the workflow's own output files (quality.tsv, rejected.tsv,
+metadata.csv, vocab_extension.json, the tensorboard log, validation.jsonl, synthesis.json), so
+the report says what the files say. Pages are self-contained HTML (images and audio inline as
+data URIs): Snakemake's report shows them in a frame, and they open on their own too.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import json
+import os
+import statistics
+from collections import Counter
+
+from .dataset import KEPT, read_metadata
+
+FIGSIZE = (8, 4.5)
+STYLE = (
+    "body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:1em 0}"
+    "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left}th{background:#f3f3f3}"
+    "td.n{text-align:right}pre{background:#f6f6f6;padding:1em;overflow:auto}"
+)
+
+
+def read_tsv(path: str) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def reason_codes(reason: str) -> list[str]:
+    """quality.tsv's `check: detail; check: detail` as the check names."""
+    return [part.split(":", 1)[0].strip() for part in reason.split("; ") if part.strip()]
+
+
+# -- numbers -----------------------------------------------------------------------------
+
+
+def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
+    """The dataset summary: kept clips from metadata.csv, the rest by reason from rejected.tsv,
+    hours and flags from quality.tsv, and per folder where the inputs sit in several."""
+    kept = len(read_metadata(metadata))
+    not_kept = read_tsv(rejected)
+    rows = read_tsv(quality)
+    kept_rows = [r for r in rows if r["outcome"] in KEPT]
+    by_reason = Counter(r["reason"] for r in not_kept)
+    folders: dict[str, dict] = {}
+    for row in rows:
+        folder = os.path.dirname(row["file"]) or "."
+        entry = folders.setdefault(folder, {"files": 0, "kept": 0, "seconds": 0.0})
+        entry["files"] += 1
+        if row["outcome"] in KEPT:
+            entry["kept"] += 1
+            entry["seconds"] += float(row["duration"])
+    return {
+        "files_in": kept + len(not_kept),
+        "kept": kept,
+        "not_kept": len(not_kept),
+        "not_kept_by_reason": dict(sorted(by_reason.items())),
+        "flagged": sum(r["outcome"] == "flagged" for r in rows),
+        "hours_kept": sum(float(r["duration"]) for r in kept_rows) / 3600,
+        "per_folder": folders if len(folders) > 1 else {},
+    }
+
+
+def character_counts(metadata: str) -> Counter:
+    return Counter("".join(text for _, text in read_metadata(metadata)))
+
+
+# -- figures -----------------------------------------------------------------------------
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on cluster nodes
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=FIGSIZE)
+    return plt, fig, ax
+
+
+def _save(plt, fig, path: str) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_durations(quality: str, min_duration: float, max_duration: float, path: str) -> None:
+    rows = [r for r in read_tsv(quality) if r["duration"]]
+    kept = [float(r["duration"]) for r in rows if r["outcome"] in KEPT]
+    other = [float(r["duration"]) for r in rows if r["outcome"] not in KEPT]
+    plt, fig, ax = _figure()
+    top = max(kept + other + [max_duration]) * 1.05
+    bins = [top * i / 40 for i in range(41)]
+    ax.hist([kept, other], bins=bins, stacked=True, color=["#3b7dd8", "#d8603b"],
+            label=[f"kept ({len(kept)})", f"not kept ({len(other)})"])  # fmt: skip
+    for limit, name in ((min_duration, "min_duration"), (max_duration, "max_duration")):
+        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"{name} {limit:g} s", (limit, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)  # fmt: skip
+    ax.set_xlabel("duration (s)")
+    ax.set_ylabel("recordings")
+    ax.set_title(f"Durations: {sum(kept) / 3600:.2f} h kept")
+    ax.legend()
+    _save(plt, fig, path)
+
+
+def plot_speaking_rate(quality: str, path: str, named: int = 3) -> None:
+    """Characters per second of the kept clips; the flagged ones and the most extreme named."""
+    import math
+
+    rows = [r for r in read_tsv(quality) if r["outcome"] in KEPT and r["chars_per_second"]]
+    plt, fig, ax = _figure()
+    if not rows:
+        ax.text(0.5, 0.5, "no kept clips", ha="center", transform=ax.transAxes)
+    else:
+        x = [float(r["duration"]) for r in rows]
+        y = [float(r["chars_per_second"]) for r in rows]
+        median = statistics.median(y)
+        flagged = {i for i, r in enumerate(rows) if "speaking_rate" in reason_codes(r["reason"])}
+        extreme = sorted(range(len(rows)), key=lambda i: -abs(math.log(max(y[i], 1e-6) / median)))[:named]
+        ax.scatter(x, y, s=14, color="#3b7dd8", label="kept")
+        if flagged:
+            ax.scatter([x[i] for i in flagged], [y[i] for i in flagged], s=30, color="#d8603b",
+                       label="flagged speaking_rate")  # fmt: skip
+        ax.axhline(median, color="gray", linestyle=":", label=f"median {median:.1f} chars/s")
+        for i in sorted(flagged | set(extreme)):
+            ax.annotate(rows[i]["clip"], (x[i], y[i]), xytext=(4, 3), textcoords="offset points", fontsize=8)
+        ax.legend(fontsize=8)
+    ax.set_xlabel("duration (s)")
+    ax.set_ylabel("characters per second")
+    ax.set_title("Speaking rate (outliers named)")
+    _save(plt, fig, path)
+
+
+def plot_quality_flags(quality: str, path: str) -> None:
+    """Recordings per check and outcome: flagged (kept), dropped, rejected, ignored."""
+    counts: Counter = Counter()
+    for row in read_tsv(quality):
+        if row["outcome"] != "kept":
+            for code in reason_codes(row["reason"]):
+                counts[(code, row["outcome"])] += 1
+    plt, fig, ax = _figure()
+    colours = {"flagged": "#e0b030", "dropped": "#d8603b", "rejected": "#a03030", "ignored": "#999999"}
+    if not counts:
+        ax.text(0.5, 0.5, "every recording kept, nothing flagged", ha="center", transform=ax.transAxes)
+    else:
+        items = sorted(counts.items(), key=lambda kv: (kv[0][1], -kv[1]))
+        labels = [f"{code} ({outcome})" for (code, outcome), _ in items]
+        ax.barh(labels, [n for _, n in items], color=[colours.get(o, "#666") for (_, o), _ in items])
+        for i, (_, n) in enumerate(items):
+            ax.annotate(str(n), (n, i), xytext=(3, -3), textcoords="offset points", fontsize=8)
+        ax.invert_yaxis()
+    ax.set_xlabel("recordings")
+    ax.set_title("Quality checks and filters")
+    _save(plt, fig, path)
+
+
+def plot_vocab_coverage(extension: dict, counts: Counter, path: str) -> None:
+    """The characters appended to the pretrained vocab, with how often the dataset uses each."""
+    added = extension["missing"]
+    plt, fig, ax = _figure()
+    if added:
+        ax.bar(range(len(added)), [counts.get(ch, 0) for ch in added], color="#3b7dd8")
+        ax.set_xticks(range(len(added)), added, fontsize=11)
+        ax.set_ylabel("occurrences in metadata.csv")
+    else:
+        ax.text(0.5, 0.5, "the pretrained vocab holds every character", ha="center", transform=ax.transAxes)
+    ax.set_title(
+        f"Vocab: {len(added)} of the dataset's {extension['dataset_characters']} characters added to "
+        f"the {extension['pretrained_lines']}-line pretrained vocab"
+    )
+    _save(plt, fig, path)
+
+
+def plot_training(losses: list, rates: list, validation: list, path: str) -> None:
+    """Training loss per update (and its moving mean), validation loss at the checkpoints, and
+    the learning rate, over the current run."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), sharex=True, height_ratios=(2, 1))
+    if losses:
+        steps, values = zip(*losses)
+        window = max(1, len(values) // 20)
+        mean = [sum(values[max(0, i - window + 1) : i + 1]) / len(values[max(0, i - window + 1) : i + 1])
+                for i in range(len(values))]  # fmt: skip
+        top.plot(steps, values, color="#9dbbe8", linewidth=0.8, label="training loss")
+        top.plot(steps, mean, color="#3b7dd8", label=f"training loss, mean of {window}")
+    if validation:
+        top.plot([v["update"] for v in validation], [v["loss"] for v in validation], "o-", color="#d8603b",
+                 label="validation loss (held-out clips)")  # fmt: skip
+        best = min(validation, key=lambda v: v["loss"])
+        top.annotate(f"best {best['loss']:.4f}", (best["update"], best["loss"]), xytext=(5, 8),
+                     textcoords="offset points", fontsize=8)  # fmt: skip
+    if not losses and not validation:
+        top.text(0.5, 0.5, "no training log found", ha="center", transform=top.transAxes)
+    top.set_ylabel("loss")
+    top.legend(fontsize=8)
+    top.set_title("Fine-tune: loss and learning rate")
+    if rates:
+        bottom.plot(*zip(*rates), color="#555555")
+    bottom.set_ylabel("learning rate")
+    bottom.set_xlabel("update")
+    _save(plt, fig, path)
+
+
+def plot_mel(wave, rate: int, title: str):
+    """A mel spectrogram (upstream's MelSpec, as the model sees audio) as PNG bytes."""
+    import torch
+    from f5_tts.model.modules import MelSpec
+
+    from .model import MEL_SPEC
+
+    spec = MelSpec(**{k: v for k, v in MEL_SPEC.items()})(torch.as_tensor(wave, dtype=torch.float32)[None])
+    plt, fig, ax = _figure()
+    ax.imshow(spec[0].numpy(), origin="lower", aspect="auto", cmap="magma",
+              extent=(0, len(wave) / rate, 0, spec.shape[1]))  # fmt: skip
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("mel channel")
+    ax.set_title(title, fontsize=9)
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+# -- pages -------------------------------------------------------------------------------
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h2>{html.escape(title)}</h2>{body}</body></html>\n")  # fmt: skip
+
+
+def table(rows: list[tuple], header: tuple | None = None, keys: list[str] | None = None) -> str:
+    """An HTML table; `keys` names each row's value cell (data-key) for readers of the page."""
+    out = ["<table>"]
+    if header:
+        out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>")
+    for i, row in enumerate(rows):
+        key = f" data-key='{html.escape(keys[i])}'" if keys else ""
+        cells = [f"<th>{html.escape(str(row[0]))}</th>"] + [
+            f"<td class='n'{key}>{html.escape(str(v))}</td>" for v in row[1:]
+        ]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    return "".join(out + ["</table>"])
+
+
+def dataset_page(numbers: dict, layout: str, validation_note: str) -> str:
+    rows = [("recordings in", numbers["files_in"]), ("kept (metadata.csv)", numbers["kept"]),
+            ("of them flagged", numbers["flagged"]), ("not kept (rejected.tsv)", numbers["not_kept"]),
+            ("hours kept", f"{numbers['hours_kept']:.3f}")]  # fmt: skip
+    keys = ["files_in", "kept", "flagged", "not_kept", "hours_kept"]
+    for reason, n in numbers["not_kept_by_reason"].items():
+        rows.append((f"not kept: {reason}", n))
+        keys.append(f"not_kept:{reason}")
+    body = f"<p>Layout: <b>{html.escape(layout)}</b>. {html.escape(validation_note)}.</p>" + table(rows, keys=keys)
+    if numbers["per_folder"]:
+        folder_rows = [(folder, v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
+                       for folder, v in sorted(numbers["per_folder"].items())]  # fmt: skip
+        body += "<h3>Per folder</h3>" + table(folder_rows, header=("folder", "recordings", "kept", "hours kept"))
+    return page("Dataset", body)
+
+
+def checkpoints_page(ckpts_dir: str, done: dict) -> str:
+    """The files a user can load, with their update and validation loss."""
+    import torch
+
+    measured = {e["update"]: e["loss"] for e in (done.get("validation_loss") or {}).get("evaluations", [])}
+    rows = []
+    for name in sorted(os.listdir(ckpts_dir)):
+        path = os.path.join(ckpts_dir, name)
+        if not (name.endswith((".pt", ".safetensors")) and os.path.isfile(path)):
+            continue
+        update = None
+        if name.endswith(".pt"):
+            update = torch.load(path, map_location="cpu", weights_only=True, mmap=True).get("update")
+        loss = measured.get(update) if name != os.path.basename(done.get("best_checkpoint") or "") else (
+            done["validation_loss"]["best"])
+        rows.append((name, "" if update is None else update, f"{os.path.getsize(path) / 2**20:.1f}",
+                     "" if loss is None else f"{loss:.4f}"))  # fmt: skip
+    best = done.get("best_checkpoint")
+    note = (f"Best by validation loss: <b>{html.escape(os.path.basename(best))}</b> (EMA weights, "
+            f"update {done['validation_loss']['best_update']})." if best else
+            f"No validation loss: {html.escape(done.get('validation_note', ''))}.")  # fmt: skip
+    return page("Checkpoints", f"<p>In {html.escape(ckpts_dir)}. {note}</p>"
+                + table(rows, header=("file", "update", "MiB", "validation loss")))  # fmt: skip
+
+
+def provenance_page(card: dict, done: dict, versions: dict) -> str:
+    body = "<h3>Software</h3>" + table(sorted(versions.items()), header=("package", "version"))
+    body += "<h3>Model card (inference.json)</h3><pre>" + html.escape(json.dumps(card, indent=2, ensure_ascii=False))
+    shown = {k: v for k, v in done.items() if k != "validation_loss"}
+    body += "</pre><h3>Fine-tune record (finetune_complete.json)</h3><pre>"
+    body += html.escape(json.dumps(shown, indent=2, ensure_ascii=False)) + "</pre>"
+    return page("Provenance", body)
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("f5flow", "f5-tts", "torch", "snakemake", "accelerate", "sea-g2p", "soxr"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def samples_page(record: dict, samples_dir: str) -> str:
+    """Each sample playable, with its text, the text the model was given, and its mel."""
+    import soundfile
+
+    parts = [f"<p>Checkpoint {html.escape(str(record.get('checkpoint', '')))}; vocoder "
+             f"<b>{html.escape(str(record['vocoder']))}</b>.</p>"]  # fmt: skip
+    if "griffin" in str(record["vocoder"]).lower():
+        parts.append("<p><b>No Vocos vocoder was available: these samples were inverted with Griffin-Lim, "
+                     "which sounds rough whatever the model learned.</b></p>")  # fmt: skip
+    reference = record.get("reference") or {}
+    if reference.get("audio") and os.path.isfile(reference["audio"]):
+        with open(reference["audio"], "rb") as f:
+            parts.append(f"<p>Reference ({html.escape(reference.get('text', ''))}):<br>"
+                         f"<audio controls src='{data_uri(f.read(), 'audio/wav')}'></audio></p>")  # fmt: skip
+    for sample in record["samples"]:
+        path = os.path.join(samples_dir, os.path.basename(sample["file"]))
+        with open(path, "rb") as f:
+            audio = f.read()
+        wave, rate = soundfile.read(path, dtype="float32")
+        mel = plot_mel(wave, rate, os.path.basename(path))
+        parts.append(
+            f"<h3>{html.escape(os.path.basename(path))} ({len(wave) / rate:.1f} s)</h3>"
+            f"<p>{html.escape(sample.get('text', ''))}<br><small>as the model was given it (after the "
+            f"reference text): {html.escape(sample.get('tokens', ''))}</small></p>"
+            f"<audio controls src='{data_uri(audio, 'audio/wav')}'></audio><br>"
+            f"<img alt='mel spectrogram' src='{data_uri(mel, 'image/png')}'>"
+        )
+    return page("Samples", "".join(parts))
+
+
+def write(path: str, content: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(content)
+
+

@@ -1,0 +1,97 @@
+"""`snakemake --report` of the demo run: every figure a real, non-trivial image, the summary's
+numbers those of metadata.csv and rejected.tsv, the samples playable."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+
+import numpy as np
+import pytest
+import soundfile
+from PIL import Image
+
+from conftest import copy_of_demo_run, snakemake
+
+pytestmark = pytest.mark.workflow
+
+FIGURES = ("durations.png", "speaking_rate.png", "quality_checks.png", "vocab_coverage.png", "training_curves.png")
+PAGES = ("dataset.html", "checkpoints.html", "provenance.html", "samples.html")
+
+
+def check_image(data: bytes, name: str) -> None:
+    image = Image.open(io.BytesIO(data))
+    image.verify()  # a complete, valid file
+    pixels = np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=float)
+    assert pixels.shape[0] >= 300 and pixels.shape[1] >= 500, (name, pixels.shape)
+    # something drawn: many grey levels and a share of the image away from the background
+    assert len(np.unique(pixels)) > 20 and (pixels < 200).mean() > 0.02, name
+
+
+@pytest.fixture(scope="module")
+def report(demo_run, tmp_path_factory):
+    """The report zip of a copy of the finished demo run, unpacked: file name -> bytes."""
+    workdir = tmp_path_factory.mktemp("report")
+    config = copy_of_demo_run(demo_run, workdir / "project")
+    zipped = workdir / "report.zip"
+    snakemake(workdir / "project", "--report", str(zipped), **config)
+    with zipfile.ZipFile(zipped) as z:
+        files = {name.rsplit("/", 1)[-1]: z.read(name) for name in z.namelist() if not name.endswith("/")}
+    return files, workdir / "project"
+
+
+def test_every_figure_is_a_real_image(report):
+    files, _ = report
+    assert "report.html" in files
+    for name in FIGURES:
+        assert name in files, sorted(files)
+        check_image(files[name], name)
+    for name in PAGES:
+        assert name in files, sorted(files)
+
+
+def test_dataset_summary_equals_metadata_and_rejected(report):
+    files, project = report
+    page = files["dataset.html"].decode("utf-8")
+    shown = dict(re.findall(r"data-key='([^']+)'>([^<]*)</td>", page))
+    data = project / "data" / "demo"
+    with open(data / "metadata.csv", encoding="utf-8", newline="") as f:
+        kept = list(csv.reader(f, delimiter="|"))[1:]
+    with open(data / "rejected.tsv", encoding="utf-8", newline="") as f:
+        rejected = list(csv.DictReader(f, delimiter="\t"))
+    seconds = sum(soundfile.info(str(data / audio_file)).duration for audio_file, _ in kept)
+    print("summary shown:", shown)
+    assert int(shown["kept"]) == len(kept) == 21
+    assert int(shown["not_kept"]) == len(rejected) == 4
+    assert int(shown["files_in"]) == len(kept) + len(rejected)
+    assert {k.split(":", 1)[1]: int(v) for k, v in shown.items() if k.startswith("not_kept:")} == Counter(
+        row["reason"] for row in rejected
+    )
+    assert float(shown["hours_kept"]) == pytest.approx(seconds / 3600, abs=1e-3)
+    assert "4 of 21 clips held out" in page
+
+
+def test_samples_play_in_the_page_with_their_mels(report):
+    files, _ = report
+    page = files["samples.html"].decode("utf-8")
+    audio = re.findall(r"src='data:audio/wav;base64,([^']+)'", page)
+    mels = re.findall(r"src='data:image/png;base64,([^']+)'", page)
+    assert len(audio) == 3 and len(mels) == 2  # the reference and 2 samples; a mel per sample
+    for data in audio[1:]:
+        wave, rate = soundfile.read(io.BytesIO(base64.b64decode(data)))
+        assert rate == 24000 and wave.ndim == 1 and len(wave) > rate // 2 and np.sqrt(np.mean(wave**2)) > 1e-3
+    for i, data in enumerate(mels):
+        check_image(base64.b64decode(data), f"mel {i}")
+    assert "Griffin-Lim" in page  # the fallback vocoder is said in the report too
+
+
+def test_training_pages_name_the_best_checkpoint(report):
+    files, _ = report
+    checkpoints = files["checkpoints.html"].decode("utf-8")
+    assert "best_model.pt" in checkpoints and "model_last.pt" in checkpoints
+    provenance = files["provenance.html"].decode("utf-8")
+    assert "vocab_sha256" in provenance and "f5-tts" in provenance
