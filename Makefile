@@ -45,7 +45,7 @@ report: run
 
 # The pictures of that report in docs/ that the README shows, taken with headless Chromium
 # (Debian package chromium, installed here as root when missing).
-CHROMIUM := chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=8000
+CHROMIUM := chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=8000 --log-level=3
 screenshots: report
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \

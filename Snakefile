@@ -26,7 +26,7 @@ include: "rules/report.smk"
 
 # The end of every successful run: what was kept, where the model is, how to hear it.
 onsuccess:
-    print(summary.text(DATASET, DATA, CKPTS, SAMPLES), file=sys.stderr)
+    print(summary.text(DATASET, DATA, CKPTS, SAMPLES, REPORTS), file=sys.stderr)
 
 
 rule all:

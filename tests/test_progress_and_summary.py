@@ -49,3 +49,7 @@ def test_the_run_ends_with_a_summary(demo_run):
     assert "training loss: " in summary
     assert "f5flow synthesize --checkpoint ckpts/demo/model_last.pt --ref-audio " in summary
     assert "data/demo/wavs/câu_chào.wav' --ref-text 'xin chào, tôi là người việt nam.'" in summary
+    assert re.search(r"validation loss: best \d+\.\d{4} at update (30|60) \(ckpts/demo/best_model.pt\), "
+                     r"last \d+\.\d{4} at update 60, over 4 held-out clips", summary)  # fmt: skip
+    assert "listen: 2 samples in samples/demo (vocoder griffin-lim)" in summary
+    assert "report: snakemake --report report.html" in summary

@@ -192,8 +192,9 @@ def plot_training(losses: list, rates: list, validation: list, path: str) -> Non
         window = max(1, len(values) // 20)
         mean = [sum(values[max(0, i - window + 1) : i + 1]) / len(values[max(0, i - window + 1) : i + 1])
                 for i in range(len(values))]  # fmt: skip
-        top.plot(steps, values, color="#9dbbe8", linewidth=0.8, label="training loss")
-        top.plot(steps, mean, color="#3b7dd8", label=f"training loss, mean of {window}")
+        top.plot(steps, values, color="#9dbbe8" if window > 1 else "#3b7dd8", linewidth=0.8, label="training loss")
+        if window > 1:
+            top.plot(steps, mean, color="#3b7dd8", label=f"training loss, mean of {window}")
     if validation:
         top.plot([v["update"] for v in validation], [v["loss"] for v in validation], "o-", color="#d8603b",
                  label="validation loss (held-out clips)")  # fmt: skip
@@ -288,8 +289,7 @@ def checkpoints_page(ckpts_dir: str, done: dict) -> str:
         update = None
         if name.endswith(".pt"):
             update = torch.load(path, map_location="cpu", weights_only=True, mmap=True).get("update")
-        loss = measured.get(update) if name != os.path.basename(done.get("best_checkpoint") or "") else (
-            done["validation_loss"]["best"])
+        loss = measured.get(update)
         rows.append((name, "" if update is None else update, f"{os.path.getsize(path) / 2**20:.1f}",
                      "" if loss is None else f"{loss:.4f}"))  # fmt: skip
     best = done.get("best_checkpoint")

@@ -24,7 +24,7 @@ def _quality(path: str) -> tuple[Counter, float]:
     return outcomes, hours
 
 
-def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
+def lines(data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> list[str]:
     out = []
     quality = os.path.join(data_dir, "quality.tsv")
     if os.path.exists(quality):
@@ -54,12 +54,14 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str) -> list[str]:
         ref_audio = os.path.join(data_dir, "wavs", name_from_metadata_path(audio_file) + ".wav")
         command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
                    "--ref-audio", ref_audio, "--ref-text", ref_text, "--text", "Xin chào các bạn."]  # fmt: skip
-        out.append(f"listen: snakemake synthesize (same options as this run), or\n  {shlex.join(command)}")
-    samples = os.path.join(samples_dir, "synthesis.json")
-    if os.path.exists(samples):
-        with open(samples, encoding="utf-8") as f:
-            made = json.load(f)
-        out.append(f"samples: {len(made['samples'])} in {samples_dir} (vocoder {made['vocoder']})")
+        samples = os.path.join(samples_dir, "synthesis.json")
+        if os.path.exists(samples):
+            with open(samples, encoding="utf-8") as f:
+                made = json.load(f)
+            out.append(f"listen: {len(made['samples'])} samples in {samples_dir} (vocoder {made['vocoder']})")
+        out.append(f"other text: {shlex.join(command)}")
+    if os.path.isdir(reports_dir):
+        out.append("report: snakemake --report report.html (with this run's options)")
     return out
 
 
@@ -74,5 +76,6 @@ def validation_line(done: dict) -> str:
     )
 
 
-def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str) -> str:
-    return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(lines(data_dir, ckpts_dir, samples_dir))
+def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> str:
+    lines_ = lines(data_dir, ckpts_dir, samples_dir, reports_dir)
+    return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(lines_)
