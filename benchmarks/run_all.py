@@ -11,6 +11,7 @@ import demo_run
 import dryrun
 import features
 import preprocess
+import preprocess_cached
 import slurm_batching
 from common import CORES, REPO
 
@@ -26,7 +27,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(names: list[str]) -> None:
-    suites = {"preprocess": preprocess, "dryrun": dryrun, "features": features, "demo": demo_run,
+    suites = {"preprocess": preprocess, "cached": preprocess_cached, "dryrun": dryrun, "features": features, "demo": demo_run,
               "slurm": slurm_batching}
     rows = []
     for name in names or suites:
