@@ -4,7 +4,7 @@ import json
 import os
 
 from f5flow import report, snakejob
-from f5flow.training import losses, validation
+from f5flow.training import losses
 
 with snakejob.run(snakemake):
     with open(snakemake.input.done, encoding="utf-8") as f:
@@ -16,7 +16,7 @@ with snakejob.run(snakemake):
     report.plot_training(
         losses.scalars(ckpts, exp_name, "loss"),
         losses.scalars(ckpts, exp_name, "lr"),
-        validation.read_records(ckpts),
+        (done["validation_loss"] or {}).get("evaluations", []),
         snakemake.output.curves,
     )
     report.write(snakemake.output.checkpoints, report.checkpoints_page(ckpts, done))

@@ -264,6 +264,21 @@ def _tsv(path: str, header: tuple, rows: Iterable) -> None:
         writer.writerows(rows)
 
 
+def read_tsv(path: str) -> list[dict]:
+    """rejected.tsv or quality.tsv as rows keyed by the header."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def reason_codes(reason: str) -> list[str]:
+    """quality.tsv's `check: detail; check: detail` (as write_quality joins them) as the check names."""
+    return [part.split(":", 1)[0].strip() for part in reason.split("; ") if part.strip()]
+
+
+def hours_kept(quality_rows: list[dict]) -> float:
+    return sum(float(row["duration"]) for row in quality_rows if row["outcome"] in KEPT) / 3600
+
+
 def write_rejected(path: str, dataset: Dataset) -> None:
     _tsv(path, REJECTED_HEADER, dataset.rejected)
 

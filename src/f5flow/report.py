@@ -9,7 +9,6 @@ data URIs): Snakemake's report shows them in a frame, and they open on their own
 from __future__ import annotations
 
 import base64
-import csv
 import html
 import io
 import json
@@ -17,7 +16,7 @@ import os
 import statistics
 from collections import Counter
 
-from .dataset import KEPT, read_metadata
+from .dataset import KEPT, hours_kept, read_metadata, read_tsv, reason_codes
 
 FIGSIZE = (8, 4.5)
 STYLE = (
@@ -25,16 +24,6 @@ STYLE = (
     "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left}th{background:#f3f3f3}"
     "td.n{text-align:right}pre{background:#f6f6f6;padding:1em;overflow:auto}"
 )
-
-
-def read_tsv(path: str) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t"))
-
-
-def reason_codes(reason: str) -> list[str]:
-    """quality.tsv's `check: detail; check: detail` as the check names."""
-    return [part.split(":", 1)[0].strip() for part in reason.split("; ") if part.strip()]
 
 
 # -- numbers -----------------------------------------------------------------------------
@@ -46,7 +35,6 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
     kept = len(read_metadata(metadata))
     not_kept = read_tsv(rejected)
     rows = read_tsv(quality)
-    kept_rows = [r for r in rows if r["outcome"] in KEPT]
     by_reason = Counter(r["reason"] for r in not_kept)
     folders: dict[str, dict] = {}
     for row in rows:
@@ -62,7 +50,7 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
         "not_kept": len(not_kept),
         "not_kept_by_reason": dict(sorted(by_reason.items())),
         "flagged": sum(r["outcome"] == "flagged" for r in rows),
-        "hours_kept": sum(float(r["duration"]) for r in kept_rows) / 3600,
+        "hours_kept": hours_kept(rows),
         "per_folder": folders if len(folders) > 1 else {},
     }
 
@@ -220,7 +208,7 @@ def plot_mel(wave, rate: int, title: str):
 
     from .model import MEL_SPEC
 
-    spec = MelSpec(**{k: v for k, v in MEL_SPEC.items()})(torch.as_tensor(wave, dtype=torch.float32)[None])
+    spec = MelSpec(**MEL_SPEC)(torch.as_tensor(wave, dtype=torch.float32)[None])
     plt, fig, ax = _figure()
     ax.imshow(spec[0].numpy(), origin="lower", aspect="auto", cmap="magma",
               extent=(0, len(wave) / rate, 0, spec.shape[1]))  # fmt: skip

@@ -6,22 +6,18 @@ metadata` only the clips, after a fine-tune the model too).
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shlex
 from collections import Counter
 
-from .dataset import KEPT, NOT_KEPT, read_metadata
+from .dataset import KEPT, NOT_KEPT, hours_kept, read_metadata, read_tsv
 from .records import name_from_metadata_path
 
 
 def _quality(path: str) -> tuple[Counter, float]:
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))
-    outcomes = Counter(row["outcome"] for row in rows)
-    hours = sum(float(row["duration"]) for row in rows if row["outcome"] in KEPT) / 3600
-    return outcomes, hours
+    rows = read_tsv(path)
+    return Counter(row["outcome"] for row in rows), hours_kept(rows)
 
 
 def lines(data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> list[str]:
@@ -77,5 +73,5 @@ def validation_line(done: dict) -> str:
 
 
 def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> str:
-    lines_ = lines(data_dir, ckpts_dir, samples_dir, reports_dir)
-    return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(lines_)
+    found = lines(data_dir, ckpts_dir, samples_dir, reports_dir)
+    return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(found)

@@ -117,10 +117,11 @@ class Validator:
 
     def evaluate(self, update: int, checkpoint: str) -> None:
         """Measure, record, and keep the weights when they are the best of this run so far."""
-        if any(r["update"] == update for r in read_records(self.checkpoint_dir)):
+        records = read_records(self.checkpoint_dir)
+        if any(r["update"] == update for r in records):
             return  # already measured (the final save of a run ending on a model_N.pt)
         loss = self.loss()
-        best = min((r["loss"] for r in read_records(self.checkpoint_dir)), default=float("inf"))
+        best = min((r["loss"] for r in records), default=float("inf"))
         record = {"update": update, "checkpoint": checkpoint, "loss": loss, "clips": len(self.items)}
         if loss < best:
             path = os.path.join(self.checkpoint_dir, BEST)
