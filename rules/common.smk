@@ -52,17 +52,28 @@ TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 #   starting than working (BENCHMARKS.md).
 # - What a stage reads from outside the project (the input folder, the pretrained vocab inside
 #   the Python environment, an hf:// checkpoint) is tracked by content (file names, sizes and
-#   mtimes; a sha256; the hub name) in `params`, never by absolute path, so a copied project or
-#   another environment re-runs nothing that has not changed.
+#   mtimes in the job units' manifests; a sha256 or the hub name in `params`), never by absolute
+#   path, so a copied project or another environment re-runs nothing that has not changed. The
+#   recordings are not declared as inputs: Snakemake stats every input of every ready job at
+#   each scheduling round, which at 10k clips cost more CPU than sox (BENCHMARKS.md).
+# Each job unit's manifest (its recordings, with their sizes and mtimes): the unit's input.
+UNIT_MANIFESTS = f"{WORK}/units"
 try:
     text.TextOptions(**config["text"])  # contradictory text switches stop here, naming the keys
-    # Discovery lists the folder and reads a table or manifest (no recording opened), so it runs
-    # at every start-up.
-    DISCOVERY = inputs.discover(os.path.abspath(config["input_dir"]), config["input_layout"])
-    if not DISCOVERY.entries:
-        raise inputs.InputDirError(f"config key input_dir: {config['input_dir']} holds no files")
-    LAYOUT = DISCOVERY.layout
-    UNITS = jobunits.assign_units(DISCOVERY.entries, config["shard_size"], config["min_units"])
+    if workflow.is_main_process:
+        # Discovery lists the folder, stats the files it pairs and reads a table or manifest (no
+        # recording opened), at every start-up; the manifests it changes re-run their units.
+        UNITS, LAYOUT = jobunits.plan(
+            os.path.abspath(config["input_dir"]),
+            config["input_layout"],
+            config["shard_size"],
+            config["min_units"],
+            UNIT_MANIFESTS,
+        )
+    else:
+        # A cluster job parses this file again: it takes the units planning wrote instead of
+        # listing a million files once more.
+        UNITS, LAYOUT = jobunits.read_plan(UNIT_MANIFESTS)
     PRETRAINED_VOCAB_SHA256 = vocabulary.fingerprint(config["pretrained_vocab"])
     BACKBONE, ARCH = model.architecture(
         config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]
@@ -96,17 +107,6 @@ if FINETUNE_PLAN and workflow.output_settings.dryrun:
 
 wildcard_constraints:
     unit=jobunits.UNIT_WILDCARD,
-
-
-def unit_entries(wildcards):
-    """A unit's entries with the size and mtime of each file: the unit's `params`.
-
-    The recordings are not declared as inputs: Snakemake stats every input of every ready job
-    at each scheduling round, which at 10k clips cost more CPU than sox (BENCHMARKS.md). Any
-    change of a file (or of the unit's membership) changes these params, and Snakemake's
-    default `params` rerun trigger re-runs the unit.
-    """
-    return [entry.to_dict() for entry in UNITS[wildcards.unit]]
 
 
 def all_units(pattern):

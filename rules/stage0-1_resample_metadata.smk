@@ -6,6 +6,9 @@
 rule resample_unit:
     """Stages 0-1 for one job unit: each recording to 24 kHz mono PCM16 with its quality facts,
     each transcript canonical."""
+    input:
+        # written by planning (rules/common.smk), rewritten only when the unit's files changed
+        manifest=f"{UNIT_MANIFESTS}/{{unit}}.json",
     output:
         records=f"{WORK}/records/{{unit}}.jsonl",
         wavs=directory(f"{WORK}/resampled/{{unit}}"),
@@ -20,7 +23,6 @@ rule resample_unit:
     # than cores.
     threads: 1
     params:
-        entries=unit_entries,
         text=lookup(dpath="text", within=config),
     script:
         "../scripts/resample_unit.py"

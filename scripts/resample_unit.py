@@ -2,14 +2,13 @@
 
 import os
 
-from f5flow import preprocess, records, snakejob, text
-from f5flow.inputs import Entry
+from f5flow import jobunits, preprocess, records, snakejob, text
 
 with snakejob.run(snakemake):
     unit_records = preprocess.process_unit(
-        [Entry.from_dict(e) for e in snakemake.params.entries],
+        jobunits.read_manifest(snakemake.input.manifest),
         # from config, not params: where the folder is is no reason to re-run (its files'
-        # names, sizes and mtimes are the params)
+        # names, sizes and mtimes are in the manifest)
         input_dir=os.path.abspath(snakemake.config["input_dir"]),
         wav_dir=snakemake.output.wavs,
         threads=snakemake.threads,

@@ -56,3 +56,37 @@ def test_every_unit_id_matches_the_wildcard_regex():
     pattern = re.compile(jobunits.UNIT_WILDCARD)
     assert all(pattern.fullmatch(unit) for unit in ids)
     assert not pattern.fullmatch("s1of8.jsonl") and not pattern.fullmatch("../x")
+
+
+def test_manifests_are_rewritten_only_where_a_unit_changed(tmp_path):
+    entries = names(40) + [Entry("ngữ_âm", audio="ngữ_âm.wav", transcript="ngữ_âm.txt", stamps=(5, 6, 7, 8)),
+                           Entry("bad", transcript="metadata.csv:3", problem="bad_table_row", detail="1 field")]  # fmt: skip
+    units = jobunits.assign_units(entries, 10)
+    folder = tmp_path / "units"
+    assert sorted(jobunits.write_manifests(units, str(folder), "pairs")) == sorted(units)
+    for unit, members in units.items():
+        assert jobunits.read_manifest(str(folder / f"{unit}.json")) == members
+    assert jobunits.read_plan(str(folder)) == (sorted(units), "pairs")
+    mtimes = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+    assert jobunits.write_manifests(units, str(folder), "pairs") == []  # nothing changed: no write
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == mtimes
+
+    # one recording rewritten (its size and mtime), one removed: their units' manifests only
+    changed = [e._replace(stamps=(9, 9)) if e.name == "clip_00003" else e
+               for e in entries if e.name != "clip_00017"]  # fmt: skip
+    after = jobunits.assign_units(changed, 10)
+    expected = {jobunits.unit_id("clip_00003", 10, 8), jobunits.unit_id("clip_00017", 10, 8)}
+    assert set(jobunits.write_manifests(after, str(folder), "pairs")) == expected
+    for p in folder.iterdir():
+        if p.stem not in expected:
+            assert p.stat().st_mtime_ns == mtimes[p.name], p.name
+
+
+def test_manifests_of_units_that_are_gone_are_removed(tmp_path):
+    folder = tmp_path / "units"
+    jobunits.write_manifests(jobunits.assign_units(names(40), 10), str(folder), "pairs")
+    (folder / "s3of8.json.part").write_text("left by a killed planning")
+    jobunits.write_manifests(jobunits.assign_units(names(40), 5), str(folder), "pairs")  # 8 -> 16 units
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == sorted([f"{u}.json" for u in jobunits.assign_units(names(40), 5)] + ["plan.json"])

@@ -201,19 +201,35 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
     )
 
 
-def test_changed_transcript_reruns_only_its_unit(tmp_path, demo_copy):
+def test_changed_or_removed_files_rerun_only_their_units(tmp_path, demo_copy):
     config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": 4, "min_units": 2}
     snakemake(tmp_path, "vocab", **config)
-    (demo_copy / "vi_007.txt").write_text("Bà kể chuyện cổ tích cho các cháu.", encoding="utf-8")
-    jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout)
     n_units = jobunits.unit_count(len(inputs.discover(str(demo_copy)).entries), 4, 2)
-    assert sorted(jobs) == sorted(
-        [("resample_unit", jobunits.unit_id("vi_007", 4, n_units)), ("publish_wavs", ""),
-         ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
-    )
+    aggregates = [("publish_wavs", ""), ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
+
+    changed = set()  # units changed so far (a dry run does not run them)
+
+    def planned_after(change, name):
+        change()
+        changed.add(("resample_unit", jobunits.unit_id(name, 4, n_units)))
+        jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout)
+        assert sorted(jobs) == sorted(changed | set(aggregates)), name
+
+    # a recording rewritten in place (same name, new size and mtime)
+    planned_after(lambda: write_wav(demo_copy / "vi_003.wav", seconds=2.5), "vi_003")
+    # a recording and its transcript removed, from a unit that keeps other clips (the unit count
+    # stays 8: 25 -> 24 entries)
+    units = jobunits.assign_units(inputs.discover(str(demo_copy)).entries, 4, 2)
+    removed = next(e.name for members in units.values() if len(members) > 1 for e in members
+                   if e.name.startswith("vi_01"))  # fmt: skip
+    planned_after(lambda: [(demo_copy / f"{removed}.{ext}").unlink() for ext in ("wav", "txt")], removed)
+    # a transcript fixed: the last state wins, and the run keeps it
+    planned_after(lambda: (demo_copy / "vi_007.txt").write_text("Bà kể chuyện cổ tích cho các cháu.", encoding="utf-8"), "vi_007")
     snakemake(tmp_path, "vocab", **config)
     metadata = (tmp_path / "data" / "demo" / "metadata.csv").read_text(encoding="utf-8")
     assert "wavs/vi_007.wav|bà kể chuyện cổ tích cho các cháu.\n" in metadata
+    assert f"wavs/{removed}.wav" not in metadata
+    assert planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout) == []
 
 
 def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):

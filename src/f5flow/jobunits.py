@@ -3,14 +3,28 @@
 One entry per unit (`shard_size` 1: id `f<hash>`), or the names hashed into a power-of-two
 number of buckets (id `s<bucket>of<count>`). A power of two keeps each bucket's membership fixed
 while files are added, until the count doubles: adding a recording re-runs one unit.
+
+Each unit's entries (names, files, and each file's size and mtime) are its manifest,
+`UNIT.json`, the unit's input. Planning rewrites a manifest only when its content changed, so a
+changed, added or removed recording or transcript makes its unit's manifest newer than the
+unit's outputs and Snakemake re-runs that unit, and only that one. (Before, the entries were the
+unit's `params`: Snakemake then kept and compared a million of them on every start.)
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import json
 import math
+import os
 
+from . import inputs
 from .inputs import Entry
+
+MANIFEST_SUFFIX = ".json"
+# What planning found, for processes that do not list the input folder again (cluster jobs).
+PLAN_FILE = "plan.json"
 
 # The `unit` wildcard matches exactly the ids `unit_id` makes (rules/common.smk constrains it).
 UNIT_WILDCARD = r"[fs][0-9a-f]+(of[0-9]+)?"
@@ -34,7 +48,10 @@ def unit_id(name: str, shard_size: int, n_units: int) -> str:
     digest = _digest(name)
     if shard_size == 1:
         return "f" + digest.hex()
-    bucket = int.from_bytes(digest, "big") % n_units
+    return unit_id_of_bucket(int.from_bytes(digest, "big") % n_units, n_units)
+
+
+def unit_id_of_bucket(bucket: int, n_units: int) -> str:
     width = len(str(n_units - 1))
     return f"s{bucket:0{width}d}of{n_units}"
 
@@ -42,11 +59,85 @@ def unit_id(name: str, shard_size: int, n_units: int) -> str:
 def assign_units(
     entries: list[Entry], shard_size: int, min_units: int = 1
 ) -> dict[str, list[Entry]]:
-    """Group entries into job units; keys sorted, members in name order."""
+    """Group entries into job units; keys sorted, members in the entries' order."""
     if shard_size < 1 or min_units < 1:
         raise ValueError("shard_size and min_units must be >= 1")
-    n_units = unit_count(len(entries), shard_size, min_units)
     units: dict[str, list[Entry]] = {}
+    if shard_size == 1:
+        for entry in entries:
+            units.setdefault(unit_id(entry.name, 1, 1), []).append(entry)
+        return dict(sorted(units.items()))
+    # unit_id, unrolled: a million names at every start-up
+    n_units = unit_count(len(entries), shard_size, min_units)
+    ids = [unit_id_of_bucket(bucket, n_units) for bucket in range(n_units)]
+    members: list[list[Entry]] = [[] for _ in ids]
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     for entry in entries:
-        units.setdefault(unit_id(entry.name, shard_size, n_units), []).append(entry)
-    return dict(sorted(units.items()))
+        digest = blake2b(entry.name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+        members[from_bytes(digest, "big") % n_units].append(entry)
+    return {unit: m for unit, m in sorted(zip(ids, members)) if m}
+
+
+def manifest_bytes(entries: list[Entry]) -> bytes:
+    # ASCII JSON: any name round-trips, and json's C encoder does a million rows in about a second
+    return json.dumps(entries, separators=(",", ":")).encode("ascii")
+
+
+def _write_if_changed(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    part = path + ".part"
+    with open(part, "wb") as f:
+        f.write(data)
+    os.replace(part, path)  # a killed planning leaves the old manifest or the new one, whole
+    return True
+
+
+def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> list[str]:
+    """Each unit's manifest in `folder`, rewritten only where it changed; manifests of units that
+    no longer exist removed; the plan (layout, unit ids) beside them. Returns the changed units."""
+    os.makedirs(folder, exist_ok=True)
+    changed = [
+        unit
+        for unit, entries in units.items()
+        if _write_if_changed(os.path.join(folder, unit + MANIFEST_SUFFIX), manifest_bytes(entries))
+    ]
+    keep = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE}
+    for name in os.listdir(folder):
+        if name not in keep:
+            os.remove(os.path.join(folder, name))
+    plan = {"layout": layout, "units": sorted(units)}
+    _write_if_changed(os.path.join(folder, PLAN_FILE), json.dumps(plan, indent=1).encode())
+    return changed
+
+
+def read_plan(folder: str) -> tuple[list[str], str]:
+    """The unit ids and the layout the last planning wrote (see PLAN_FILE)."""
+    with open(os.path.join(folder, PLAN_FILE), encoding="utf-8") as f:
+        plan = json.load(f)
+    return plan["units"], plan["layout"]
+
+
+def read_manifest(path: str) -> list[Entry]:
+    with open(path, "rb") as f:
+        return [Entry.from_row(row) for row in json.loads(f.read())]
+
+
+def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: str):
+    """Discovery, units and their manifests (what every start-up does): (unit ids, layout)."""
+    collecting = gc.isenabled()
+    gc.disable()  # a million entries, no cycles: see inputs.discover
+    try:
+        found = inputs.discover(input_dir, layout)
+        if not found.entries:
+            raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
+        units = assign_units(found.entries, shard_size, min_units)
+        write_manifests(units, folder, found.layout)
+        return sorted(units), found.layout
+    finally:
+        if collecting:
+            gc.enable()
