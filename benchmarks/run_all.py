@@ -8,8 +8,8 @@ import platform
 import sys
 
 import demo_run
-import dryrun
 import features
+import million
 import preprocess
 import preprocess_cached
 import slurm_batching
@@ -27,7 +27,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(names: list[str]) -> None:
-    suites = {"preprocess": preprocess, "cached": preprocess_cached, "dryrun": dryrun, "features": features, "demo": demo_run,
+    suites = {"preprocess": preprocess, "cached": preprocess_cached, "million": million, "features": features, "demo": demo_run,
               "slurm": slurm_batching}
     rows = []
     for name in names or suites:

@@ -14,6 +14,8 @@ rule extend_vocab:
         ),
     log:
         f"{LOGS}/extend_vocab.log",
+    benchmark:
+        f"{BENCHMARKS}/extend_vocab.tsv"
     localrule: True
     # the pretrained vocab is a file of the f5-tts wheel
     conda:

@@ -4,7 +4,7 @@ import logging
 
 from f5flow import records, snakejob, trainset
 
-with snakejob.run(snakemake):
+with snakejob.run(snakemake, collect_cycles=False):
     n, validation = trainset.build(
         snakemake.input.metadata,
         records.read_all_records(snakemake.input.records),

@@ -5,7 +5,7 @@ import os
 
 from f5flow import dataset, errors, records, snakejob
 
-with snakejob.run(snakemake):
+with snakejob.run(snakemake, collect_cycles=False):
     snakejob.say(f"f5flow input layout: {snakemake.params.layout}")
     checks = dataset.QualityChecks.from_config(snakemake.params.quality)
     result, notes = dataset.build(

@@ -4,7 +4,7 @@ import logging
 
 from f5flow import dataset, records, snakejob
 
-with snakejob.run(snakemake):
+with snakejob.run(snakemake, collect_cycles=False):
     names = {
         records.name_from_metadata_path(audio_file)
         for audio_file, _ in dataset.read_metadata(snakemake.input.metadata)

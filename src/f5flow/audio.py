@@ -88,6 +88,17 @@ def wav_declared_frames(path: str) -> int | None:
             f.seek(size + (size & 1), os.SEEK_CUR)
 
 
+def _read_blocks(f: soundfile.SoundFile, first: int, into: list | None = None) -> list:
+    blocks = [] if into is None else into
+    size = first if first > 0 else 1 << 14
+    while True:
+        block = f.read(size, dtype="float32", always_2d=True)
+        if not len(block):
+            return blocks
+        blocks.append(block)
+        size = 1 << 14
+
+
 def _read_soundfile(path: str) -> Decoded:
     with soundfile.SoundFile(path) as f:
         rate, channels = f.samplerate, f.channels
@@ -99,16 +110,22 @@ def _read_soundfile(path: str) -> Decoded:
             declared = f.frames  # STREAMINFO's total
         if f.frames / rate > MAX_DECODE_SECONDS:
             return Decoded(None, rate, channels, fmt, f.frames / rate)
-        blocks, error = [], None
         try:
-            while True:
-                block = f.read(1 << 14, dtype="float32", always_2d=True)
-                if not len(block):
-                    break
-                blocks.append(block)
-        except (RuntimeError, soundfile.LibsndfileError) as err:
-            error = str(err).replace(path, "<file>")
-    samples = np.concatenate(blocks) if blocks else np.zeros((0, channels), np.float32)
+            # the length the header gives in one read (no copies), then whatever follows it
+            blocks = _read_blocks(f, first=f.frames)
+            error = None
+        except (RuntimeError, soundfile.LibsndfileError):
+            # again in blocks from the start, to say how far decoding got
+            f.seek(0)
+            blocks, error = [], None
+            try:
+                _read_blocks(f, first=0, into=blocks)
+            except (RuntimeError, soundfile.LibsndfileError) as err:
+                error = str(err).replace(path, "<file>")
+    if len(blocks) == 1:
+        samples = blocks[0]
+    else:
+        samples = np.concatenate(blocks) if blocks else np.zeros((0, channels), np.float32)
     got = len(samples)
     if declared and (declared - got) / rate > TRUNCATION_TOLERANCE_SECONDS:
         raise AudioError(

@@ -77,5 +77,7 @@ def process_unit(
 ) -> list[ClipRecord]:
     """Process every entry; records come back in entry order."""
     os.makedirs(wav_dir, exist_ok=True)
+    if threads <= 1:
+        return [process_entry(e, input_dir, wav_dir, options) for e in entries]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         return list(pool.map(lambda e: process_entry(e, input_dir, wav_dir, options), entries))

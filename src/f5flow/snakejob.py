@@ -11,6 +11,7 @@ exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import sys
@@ -33,9 +34,16 @@ def log_to_file(path: str) -> None:
 
 
 @contextlib.contextmanager
-def run(snakemake):
-    """Log to the job's log file; turn an F5flowError into one clear message and a failed job."""
+def run(snakemake, collect_cycles: bool = True):
+    """Log to the job's log file; turn an F5flowError into one clear message and a failed job.
+
+    collect_cycles=False for the aggregates: they hold a record per recording (a million
+    objects, none in a cycle), and Python's cycle collector would walk all of them again and
+    again while they are made (a third of their time at a million recordings).
+    """
     log_to_file(snakemake.log[0])
+    if not collect_cycles:
+        gc.disable()
     try:
         yield
     except F5flowError as err:
