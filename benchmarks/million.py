@@ -22,6 +22,7 @@ import yaml
 from common import CACHE, REPO, fresh, snakemake_cmd, timed
 
 from f5flow import demo, jobunits, records
+from f5flow.dryrun import planned_jobs
 
 N = 1_000_000
 SECONDS_GOAL, MB_GOAL = 30, 1024
@@ -47,21 +48,15 @@ def timed_dry_run(workdir, recordings, target: str) -> tuple[float, float, str]:
     return seconds, rss_mb, proc.stdout
 
 
-def planned(stdout: str) -> list[tuple[str, str]]:
-    sys.path.insert(0, str(REPO / "tests"))
-    from conftest import planned_jobs
-
-    return planned_jobs(stdout)
-
-
 def fake_stage_outputs(workdir) -> None:
     """What the job units would have written, from each unit's manifest."""
     work = workdir / "work" / "bench"
     (work / "records").mkdir(parents=True, exist_ok=True)
     sentences = [text for _, text, *_ in demo.SENTENCES]
     rng = random.Random(N)
-    for manifest in sorted((work / "units").glob("*.json")):
-        unit = manifest.stem
+    units, _ = jobunits.read_plan(str(work / "units"))
+    for unit in units:
+        manifest = work / "units" / f"{unit}{jobunits.MANIFEST_SUFFIX}"
         wavs = work / "resampled" / unit
         wavs.mkdir(parents=True, exist_ok=True)
         rows = []
@@ -99,15 +94,15 @@ def run() -> list[dict]:
 
     fake_stage_outputs(workdir)
     seconds, proc = timed(snakemake_cmd(workdir, recordings, "features"))
-    ran = sorted({rule for rule, _ in planned(proc.stdout + proc.stderr)})
+    ran = sorted({rule for rule, _ in planned_jobs(proc.stdout + proc.stderr)})
     assert "resample_unit" not in ran, ran
     rows += [benchmark_row(workdir, rule) for rule in AGGREGATES]
 
     seconds, mb, out = timed_dry_run(workdir, recordings, "features")
     rows.append({"measure": f"snakemake -n, {N // 1000}k clips, nothing changed (s / peak MB)",
-                 "value": f"{seconds:.1f} / {mb:.0f}", "baseline": f"planned: {len(planned(out))} jobs",
+                 "value": f"{seconds:.1f} / {mb:.0f}", "baseline": f"planned: {len(planned_jobs(out))} jobs",
                  "ratio": None, "goal": f"<= {SECONDS_GOAL} s (<= 5 s if by a cache)",
-                 "ok": seconds <= SECONDS_GOAL and not planned(out)})
+                 "ok": seconds <= SECONDS_GOAL and not planned_jobs(out)})
 
     added = [recordings / f"zz_added{ext}" for ext in (".wav", ".txt")]
     for path in added:
@@ -117,7 +112,7 @@ def run() -> list[dict]:
     finally:
         for path in added:
             path.unlink()
-    jobs = planned(out)
+    jobs = planned_jobs(out)
     units = sorted(unit for rule, unit in jobs if rule == "resample_unit")
     defaults = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     shard, floor = defaults["shard_size"], defaults["min_units"]

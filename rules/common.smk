@@ -64,7 +64,7 @@ try:
         # Discovery lists the folder, stats the files it pairs and reads a table or manifest (no
         # recording opened), at every start-up; the manifests it changes re-run their units.
         UNITS, LAYOUT = jobunits.plan(
-            os.path.abspath(config["input_dir"]),
+            config["input_dir"],
             config["input_layout"],
             config["shard_size"],
             config["min_units"],

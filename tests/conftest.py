@@ -78,17 +78,6 @@ def snakemake(workdir, *args, check=True, env=None, configfile=DEMO_CONFIG, **co
     return proc
 
 
-def planned_jobs(dry_run_output: str) -> list[tuple[str, str]]:
-    """(rule, unit wildcard or '') for every job a `snakemake -n` printed."""
-    jobs = []
-    for block in re.split(r"\n(?=(?:local)?rule \w+:)", "\n" + dry_run_output):
-        head = re.match(r"(?:local)?rule (\w+):", block.strip())
-        if head:
-            unit = re.search(r"wildcards: unit=(\S+)", block)
-            jobs.append((head.group(1), unit.group(1) if unit else ""))
-    return jobs
-
-
 def wait_for_saved_update(log, proc, at_least: int, timeout: float = 300) -> list[int]:
     """The updates the Trainer reported saving to model_last.pt, read from the fine-tune's rule
     log until one is >= at_least, `proc` (the running workflow) ends, or `timeout` passes."""

@@ -90,3 +90,10 @@ def test_manifests_of_units_that_are_gone_are_removed(tmp_path):
     jobunits.write_manifests(jobunits.assign_units(names(40), 5), str(folder), "pairs")  # 8 -> 16 units
     files = sorted(p.name for p in folder.iterdir())
     assert files == sorted([f"{u}.json" for u in jobunits.assign_units(names(40), 5)] + ["plan.json"])
+
+
+def test_planning_an_empty_folder_names_it_as_configured(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "recordings").mkdir()
+    with pytest.raises(jobunits.inputs.InputDirError, match=r"input_dir: recordings holds no files"):
+        jobunits.plan("recordings", "auto", 10, 1, str(tmp_path / "units"))

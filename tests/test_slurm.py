@@ -16,9 +16,10 @@ import time
 import pytest
 
 from f5flow.training.trainer import HISTORY
+from f5flow.dryrun import planned_jobs
 
 from conftest import (
-    DEMO, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, planned_jobs, snakemake,
+    DEMO, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, snakemake,
     snakemake_command, wait_for_saved_update,
 )
 from slurm_cluster import LocalSlurm, missing_programs

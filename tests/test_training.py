@@ -12,13 +12,14 @@ import pytest
 import torch
 
 from f5flow import trainset, vocabulary, weights
+from f5flow.dryrun import planned_jobs
 from f5flow.training import runs, validation
 from f5flow.training.losses import losses as logged_losses
 from f5flow.training.trainer import HISTORY
 from f5flow.weights import EMBED_KEY
 
 from conftest import (
-    DEMO_CONFIG, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, planned_jobs, snakemake,
+    DEMO_CONFIG, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, snakemake,
     snakemake_command, wait_for_saved_update,
 )
 

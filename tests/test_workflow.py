@@ -12,8 +12,9 @@ import pytest
 import soundfile
 
 from f5flow import inputs, jobunits, vocabulary
+from f5flow.dryrun import planned_jobs
 
-from conftest import DEMO, DEMO_CONFIG, REPO, planned_jobs, snakemake, tree_digest, write_wav
+from conftest import DEMO, DEMO_CONFIG, REPO, snakemake, tree_digest, write_wav
 
 pytestmark = pytest.mark.workflow
 

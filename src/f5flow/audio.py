@@ -88,15 +88,17 @@ def wav_declared_frames(path: str) -> int | None:
             f.seek(size + (size & 1), os.SEEK_CUR)
 
 
-def _read_blocks(f: soundfile.SoundFile, first: int, into: list | None = None) -> list:
-    blocks = [] if into is None else into
-    size = first if first > 0 else 1 << 14
+BLOCK_FRAMES = 1 << 14
+
+
+def _read_blocks(f: soundfile.SoundFile, first: int) -> list:
+    blocks, size = [], first
     while True:
         block = f.read(size, dtype="float32", always_2d=True)
         if not len(block):
             return blocks
         blocks.append(block)
-        size = 1 << 14
+        size = BLOCK_FRAMES
 
 
 def _read_soundfile(path: str) -> Decoded:
@@ -112,14 +114,15 @@ def _read_soundfile(path: str) -> Decoded:
             return Decoded(None, rate, channels, fmt, f.frames / rate)
         try:
             # the length the header gives in one read (no copies), then whatever follows it
-            blocks = _read_blocks(f, first=f.frames)
+            blocks = _read_blocks(f, first=f.frames or BLOCK_FRAMES)
             error = None
         except (RuntimeError, soundfile.LibsndfileError):
             # again in blocks from the start, to say how far decoding got
             f.seek(0)
             blocks, error = [], None
             try:
-                _read_blocks(f, first=0, into=blocks)
+                while len(block := f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)):
+                    blocks.append(block)
             except (RuntimeError, soundfile.LibsndfileError) as err:
                 error = str(err).replace(path, "<file>")
     if len(blocks) == 1:

@@ -24,7 +24,6 @@ files and reads the table or manifests, and opens nothing else.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -33,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .errors import F5flowError
+from .records import no_cycle_collection
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac")
 TRANSCRIPT_SUFFIX = ".txt"
@@ -399,15 +399,8 @@ def _unique_names(entries: list[Entry]) -> list[Entry]:
 
 def discover(input_dir: str, layout: str = "auto") -> Discovery:
     """Every input of `input_dir` as entries sorted by name, and how the folder was read."""
-    # Millions of tuples and none in a cycle: the cycle collector would walk all of them again
-    # and again as they are made (a third of the time at a million recordings).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cycle_collection():
         return _discover(input_dir, layout)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _discover(input_dir: str, layout: str) -> Discovery:

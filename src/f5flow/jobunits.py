@@ -13,7 +13,6 @@ unit's `params`: Snakemake then kept and compared a million of them on every sta
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import math
@@ -21,6 +20,7 @@ import os
 
 from . import inputs
 from .inputs import Entry
+from .records import no_cycle_collection
 
 MANIFEST_SUFFIX = ".json"
 # What planning found, for processes that do not list the input folder again (cluster jobs).
@@ -67,14 +67,12 @@ def assign_units(
         for entry in entries:
             units.setdefault(unit_id(entry.name, 1, 1), []).append(entry)
         return dict(sorted(units.items()))
-    # unit_id, unrolled: a million names at every start-up
+    # unit_id's bucket, without its string per entry: a million names at every start-up
     n_units = unit_count(len(entries), shard_size, min_units)
     ids = [unit_id_of_bucket(bucket, n_units) for bucket in range(n_units)]
     members: list[list[Entry]] = [[] for _ in ids]
-    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     for entry in entries:
-        digest = blake2b(entry.name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
-        members[from_bytes(digest, "big") % n_units].append(entry)
+        members[int.from_bytes(_digest(entry.name), "big") % n_units].append(entry)
     return {unit: m for unit, m in sorted(zip(ids, members)) if m}
 
 
@@ -129,15 +127,11 @@ def read_manifest(path: str) -> list[Entry]:
 
 def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: str):
     """Discovery, units and their manifests (what every start-up does): (unit ids, layout)."""
-    collecting = gc.isenabled()
-    gc.disable()  # a million entries, no cycles: see inputs.discover
-    try:
-        found = inputs.discover(input_dir, layout)
-        if not found.entries:
-            raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
+    # absolute: rows naming audio outside the folder keep a path that holds from any directory
+    found = inputs.discover(os.path.abspath(input_dir), layout)
+    if not found.entries:  # named as configured
+        raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
+    with no_cycle_collection():
         units = assign_units(found.entries, shard_size, min_units)
         write_manifests(units, folder, found.layout)
-        return sorted(units), found.layout
-    finally:
-        if collecting:
-            gc.enable()
+    return sorted(units), found.layout

@@ -11,11 +11,11 @@ exception is a bug and keeps its traceback.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import logging
 import sys
 
+from . import records
 from .errors import F5flowError
 
 log = logging.getLogger("f5flow")
@@ -37,15 +37,13 @@ def log_to_file(path: str) -> None:
 def run(snakemake, collect_cycles: bool = True):
     """Log to the job's log file; turn an F5flowError into one clear message and a failed job.
 
-    collect_cycles=False for the aggregates: they hold a record per recording (a million
-    objects, none in a cycle), and Python's cycle collector would walk all of them again and
-    again while they are made (a third of their time at a million recordings).
+    collect_cycles=False for the aggregates, which hold a record per recording
+    (records.no_cycle_collection).
     """
     log_to_file(snakemake.log[0])
-    if not collect_cycles:
-        gc.disable()
     try:
-        yield
+        with records.no_cycle_collection() if not collect_cycles else contextlib.nullcontext():
+            yield
     except F5flowError as err:
         log.error("%s", err)
         # the console too: Snakemake prints only the log's path unless --show-failed-logs
