@@ -13,12 +13,13 @@ unit's `params`: Snakemake then kept and compared a million of them on every sta
 
 from __future__ import annotations
 
+import array
 import hashlib
 import json
 import math
 import os
 
-from . import inputs
+from . import forked, inputs
 from .inputs import Entry
 from .records import no_cycle_collection
 
@@ -67,13 +68,23 @@ def assign_units(
         for entry in entries:
             units.setdefault(unit_id(entry.name, 1, 1), []).append(entry)
         return dict(sorted(units.items()))
-    # unit_id's bucket, without its string per entry: a million names at every start-up
     n_units = unit_count(len(entries), shard_size, min_units)
     ids = [unit_id_of_bucket(bucket, n_units) for bucket in range(n_units)]
     members: list[list[Entry]] = [[] for _ in ids]
-    for entry in entries:
-        members[int.from_bytes(_digest(entry.name), "big") % n_units].append(entry)
+    buckets = array.array("L")
+    for chunk in forked.map_slices(_bucket_slice, (entries, n_units), len(entries)):
+        buckets.frombytes(chunk)
+    for entry, bucket in zip(entries, buckets):
+        members[bucket].append(entry)
     return {unit: m for unit, m in sorted(zip(ids, members)) if m}
+
+
+def _bucket_slice(job: tuple[list[Entry], int], start: int, stop: int) -> bytes:
+    # unit_id's bucket, without its string per entry: a million names at every start-up
+    entries, n_units = job
+    return array.array(
+        "L", [int.from_bytes(_digest(e[0]), "big") % n_units for e in entries[start:stop]]
+    ).tobytes()
 
 
 def manifest_bytes(entries: list[Entry]) -> bytes:
@@ -99,10 +110,12 @@ def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> 
     """Each unit's manifest in `folder`, rewritten only where it changed; manifests of units that
     no longer exist removed; the plan (layout, unit ids) beside them. Returns the changed units."""
     os.makedirs(folder, exist_ok=True)
+    items = list(units.items())
+    # JSON of a million entries and reading the old manifests back: in forked processes
     changed = [
         unit
-        for unit, entries in units.items()
-        if _write_if_changed(os.path.join(folder, unit + MANIFEST_SUFFIX), manifest_bytes(entries))
+        for chunk in forked.map_slices(_write_slice, (items, folder), len(items), min_items=64)
+        for unit in chunk
     ]
     keep = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE}
     for name in os.listdir(folder):
@@ -111,6 +124,15 @@ def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> 
     plan = {"layout": layout, "units": sorted(units)}
     _write_if_changed(os.path.join(folder, PLAN_FILE), json.dumps(plan, indent=1).encode())
     return changed
+
+
+def _write_slice(job: tuple[list, str], start: int, stop: int) -> list[str]:
+    items, folder = job
+    return [
+        unit
+        for unit, entries in items[start:stop]
+        if _write_if_changed(os.path.join(folder, unit + MANIFEST_SUFFIX), manifest_bytes(entries))
+    ]
 
 
 def read_plan(folder: str) -> tuple[list[str], str]:

@@ -1,0 +1,75 @@
+"""Planning's work in forked processes gives exactly what it gives in one process."""
+
+import os
+
+import pytest
+
+from f5flow import forked, inputs, jobunits
+from f5flow.inputs import Entry
+
+
+def slice_sum(data, start, stop):
+    return (start, stop, sum(data[start:stop]))
+
+
+@pytest.fixture
+def always_forked(monkeypatch):
+    if forked.processes() < 2:
+        pytest.skip("one core: nothing is forked")
+    monkeypatch.setattr(forked, "MIN_ITEMS", 1)
+
+
+def test_slices_cover_every_item_once_in_order(always_forked):
+    data = list(range(1000))
+    results = forked.map_slices(slice_sum, data, len(data))
+    assert len(results) > 1  # really split
+    assert [r[0] for r in results] == sorted(r[0] for r in results)
+    assert all(a[1] == b[0] for a, b in zip(results, results[1:]))
+    assert (results[0][0], results[-1][1]) == (0, 1000)
+    assert sum(r[2] for r in results) == sum(data)
+    assert forked._JOB is None  # the inherited data is not kept
+
+
+def test_below_the_threshold_nothing_is_forked():
+    assert forked.map_slices(slice_sum, [1, 2, 3], 3) == [(0, 3, 6)]
+
+
+def make_folder(root, n):
+    os.makedirs(root)
+    for i in range(n):
+        for suffix, data in ((".wav", b"x" * (i % 7)), (".txt", b"t" * (i % 5))):
+            with open(os.path.join(root, f"clip_{i:04d}{suffix}"), "wb") as f:
+                f.write(data)
+    os.makedirs(os.path.join(root, "sub"))
+    for name in ("sub/a.wav", "sub/a.txt", "orphan.txt", "notes.md", "x.WAV", "x.wav", "x.txt"):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(name.encode())
+
+
+def test_forked_discovery_and_units_equal_the_single_process_ones(tmp_path, monkeypatch):
+    make_folder(str(tmp_path / "in"), 300)
+    monkeypatch.setattr(forked, "MIN_ITEMS", 10**9)
+    alone = inputs.discover(str(tmp_path / "in")).entries
+    units_alone = jobunits.assign_units(alone, 10)
+    if forked.processes() < 2:
+        pytest.skip("one core: nothing is forked")
+    monkeypatch.setattr(forked, "MIN_ITEMS", 1)
+    shared = inputs.discover(str(tmp_path / "in")).entries
+    assert shared == alone
+    assert {e.name: e.stamps for e in shared}["clip_0006"] == (6, os.stat(tmp_path / "in" / "clip_0006.wav").st_mtime_ns,
+                                                           1, os.stat(tmp_path / "in" / "clip_0006.txt").st_mtime_ns)  # fmt: skip
+    assert jobunits.assign_units(shared, 10) == units_alone
+
+
+def test_forked_manifest_writing_rewrites_only_changed_units(tmp_path, always_forked):
+    entries = [Entry(f"clip_{i:04d}", audio=f"clip_{i:04d}.wav", stamps=(i, i)) for i in range(200)]
+    units = jobunits.assign_units(entries, 1)  # 200 units: written by several processes
+    folder = str(tmp_path / "units")
+    assert sorted(jobunits.write_manifests(units, folder, "pairs")) == sorted(units)
+    for unit, members in units.items():
+        assert jobunits.read_manifest(os.path.join(folder, unit + ".json")) == members
+    assert jobunits.write_manifests(units, folder, "pairs") == []
+    entries[7] = entries[7]._replace(stamps=(7, 8))
+    assert jobunits.write_manifests(jobunits.assign_units(entries, 1), folder, "pairs") == [
+        jobunits.unit_id("clip_0007", 1, 1)
+    ]
