@@ -98,6 +98,7 @@ try:
             extended_checkpoint=EXTENDED_CHECKPOINT,
             durations=f"{DATA}/duration.json",
             plan_updates=workflow.output_settings.dryrun,
+            plan_cache=f"{WORK}/epoch_batches.json",
         )
 except errors.F5flowError as err:
     raise WorkflowError(str(err))

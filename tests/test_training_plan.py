@@ -118,3 +118,21 @@ def test_checkpoints_of_an_unrecorded_run_are_a_previous_run(tmp_path):
     runs.start(str(tmp_path), run)
     assert (tmp_path / "previous" / "run_0" / "model_last.pt").exists()
     assert runs.plan(str(tmp_path / "none"), "d1", TRAIN, "restart").kind == "first"
+
+
+def test_the_epochs_batches_are_computed_again_only_when_what_they_depend_on_changed(tmp_path, monkeypatch):
+    durations, cache = tmp_path / "duration.json", str(tmp_path / "work" / "epoch_batches.json")
+    durations.write_text(json.dumps({"duration": [3.2] * 10}))
+    assert schedule.cached_epoch_batches(str(durations), TRAIN, cache) == (10, 3)
+    counted = []
+    real = schedule.epoch_batches
+    monkeypatch.setattr(schedule, "epoch_batches", lambda d, t: counted.append(len(d)) or real(d, t))
+    assert schedule.cached_epoch_batches(str(durations), TRAIN, cache) == (10, 3)
+    assert counted == []  # from the cache
+    assert schedule.cached_epoch_batches(str(durations), {**TRAIN, "batch_size_per_gpu": 2400}, cache) == (10, 2)
+    durations.write_text(json.dumps({"duration": [3.2] * 12}))  # new features
+    assert schedule.cached_epoch_batches(str(durations), {**TRAIN, "batch_size_per_gpu": 2400}, cache) == (12, 2)
+    assert counted == [10, 12]
+    with open(cache, "w") as f:
+        f.write("{torn")  # a killed write: computed again
+    assert schedule.cached_epoch_batches(str(durations), TRAIN, cache) == (12, 3)

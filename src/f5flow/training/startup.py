@@ -4,7 +4,6 @@ updates once the dataset is known. Returns the plan a dry run prints."""
 
 from __future__ import annotations
 
-import json
 import os
 
 from .. import hub
@@ -17,12 +16,14 @@ def check(
     extended_checkpoint: str,
     durations: str,
     plan_updates: bool,
+    plan_cache: str,
 ) -> list[str]:
     """Raise an F5flowError for what would fail hours later; return the plan's lines.
 
     local_run: the fine-tune job runs on this machine (not submitted to a cluster, where the
     job's node is checked by the job itself). plan_updates: compute the planned updates when
-    duration.json exists (imports upstream, seconds: done for dry runs and explicit warm-ups).
+    duration.json exists (imports upstream, seconds: done for dry runs and explicit warm-ups);
+    plan_cache: where the epoch's batch count is kept (schedule.cached_epoch_batches).
     """
     train = config["finetune"]
     lines = []
@@ -49,12 +50,11 @@ def check(
 
     explicit = train.get("num_warmup_updates") is not None
     if os.path.exists(durations) and (plan_updates or explicit):
-        with open(durations, encoding="utf-8") as f:
-            clips = json.load(f)["duration"]
-        total = schedule.planned_updates(clips, train, train["epochs"])
+        clips, batches = schedule.cached_epoch_batches(durations, train, plan_cache)
+        total = schedule.updates(batches, train, train["epochs"])
         warmup = schedule.warmup_updates(train, total, max(1, gpus))
         schedule.check_schedule(total, warmup, max(1, gpus))
-        lines.append(f"planned updates: {total} for {len(clips)} clips x {train['epochs']} epochs "
+        lines.append(f"planned updates: {total} for {clips} clips x {train['epochs']} epochs "
                      f"(a new run; a continued one plans its own), warm-up {warmup}")
     else:
         lines.append("planned updates: known once the features stage has run")
