@@ -50,7 +50,7 @@ OURS = """
 import sys
 from f5flow import records, trainset
 folder = sys.argv[1]
-trainset.build(f"{folder}/data/metadata.csv", records.read_records(f"{folder}/records.jsonl"),
+trainset.build(f"{folder}/data/metadata.csv", records.read_durations([f"{folder}/records.jsonl"]),
                f"{folder}/data/vocab.txt", f"{folder}/out_ours/raw.arrow", f"{folder}/out_ours/duration.json")
 """
 

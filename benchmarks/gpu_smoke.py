@@ -64,7 +64,7 @@ def prepare_data(demo_root: Path, out: Path) -> Path:
     data = out / "data"
     shutil.copytree(demo_root / "data" / DEMO, data)
     unit_records = sorted(glob.glob(str(demo_root / "work" / DEMO / "records" / "*.jsonl")))
-    trainset.build(str(data / "metadata.csv"), records.read_all_records(unit_records),
+    trainset.build(str(data / "metadata.csv"), records.read_durations(unit_records),
                    str(data / "vocab.txt"), str(data / "raw.arrow"), str(data / "duration.json"))
     return data
 

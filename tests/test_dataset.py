@@ -169,3 +169,25 @@ def test_publish_links_exactly_the_kept_wavs(tmp_path):
     assert os.path.samefile(out / "c.wav", tmp_path / "u2" / "c.wav")
     with pytest.raises(errors.F5flowError, match="re-run stage 0"):
         dataset.publish_wavs(units, {"a", "zz"}, str(tmp_path / "wavs2"))
+
+
+def test_records_read_back_equal_what_was_written(tmp_path):
+    from f5flow import records
+
+    recs = [record("a"), record("broken", problem="unreadable_audio", detail="x")]
+    recs[0].lost = ["ж"]
+    path = str(tmp_path / "u.jsonl")
+    records.write_records(path, recs)
+    assert records.read_records(path) == recs
+    assert records.read_durations([path]) == {"a": 2.0, "broken": 2.0}
+    # digital silence: a peak of -inf, which only the json module writes and reads
+    records.write_records(path, recs + [record("silent", peak=-math.inf)])
+    assert records.read_records(path)[-1].quality.peak_dbfs == -math.inf
+    with open(path, "a") as f:
+        f.write('{"name": "torn\n')
+    with pytest.raises(ValueError):
+        records.read_records(path)
+    # an older record without the newer fields gets their defaults
+    (tmp_path / "old.jsonl").write_text('{"name": "o", "file": "o.wav", "duration": 1.5}\n')
+    [old] = records.read_records(str(tmp_path / "old.jsonl"))
+    assert old == ClipRecord(name="o", file="o.wav", duration=1.5) and old.lost == []

@@ -35,7 +35,7 @@ def test_features_load_with_upstream_custom_dataset(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("".join(texts)))), encoding="utf-8")
     arrow, durations = tmp_path / "raw.arrow", tmp_path / "duration.json"
-    n, _ = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(arrow), str(durations))
+    n, _ = trainset.build(str(tmp_path / "metadata.csv"), trainset.durations_of(records), str(vocab), str(arrow), str(durations))
     assert n == 3
 
     rows = Dataset.from_file(str(arrow))
@@ -57,7 +57,7 @@ def test_character_missing_from_vocab_names_file_line_and_fix(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("xin chào bạn"))), encoding="utf-8")
     with pytest.raises(trainset.TrainsetError) as err:
-        trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), str(tmp_path / "a"), str(tmp_path / "d"))
+        trainset.build(str(tmp_path / "metadata.csv"), trainset.durations_of(records), str(vocab), str(tmp_path / "a"), str(tmp_path / "d"))
     message = str(err.value)
     assert "metadata.csv line 3" in message and "U+1EF9" in message and "snakemake vocab" in message
     assert not (tmp_path / "a").exists()
@@ -66,7 +66,7 @@ def test_character_missing_from_vocab_names_file_line_and_fix(tmp_path):
 def test_empty_metadata_is_refused(tmp_path):
     make_dataset(tmp_path, [])
     with pytest.raises(trainset.TrainsetError, match="no rows"):
-        trainset.build(str(tmp_path / "metadata.csv"), [], str(tmp_path / "v"), str(tmp_path / "a"), str(tmp_path / "d"))
+        trainset.build(str(tmp_path / "metadata.csv"), {}, str(tmp_path / "v"), str(tmp_path / "a"), str(tmp_path / "d"))
 
 
 @pytest.mark.parametrize(
@@ -129,7 +129,7 @@ def test_tiny_dataset_gets_no_validation_split_and_says_so(tmp_path):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("".join(c + "\n" for c in sorted(set("một hai ba bốn năm sáu bảy tám chín"))), encoding="utf-8")
     paths = [str(tmp_path / n) for n in ("raw.arrow", "duration.json", "validation.json")]
-    n, note = trainset.build(str(tmp_path / "metadata.csv"), records, str(vocab), *paths,
+    n, note = trainset.build(str(tmp_path / "metadata.csv"), trainset.durations_of(records), str(vocab), *paths,
                              trainset.ValidationSplit(fraction=0.5, min_clips=10))  # fmt: skip
     assert n == 3 and note.startswith("no validation split") and "validation.min_clips (10)" in note
     assert trainset.read_validation(paths[2]) == {"split": {"fraction": 0.5, "min_clips": 10, "max_clips": 200},
@@ -156,3 +156,26 @@ def test_a_fine_tune_without_held_out_clips_says_why(tmp_path):
     outcome = settings.validation_outcome({"checkpoint_dir": str(tmp_path), "validation": str(tmp_path / "validation.json")}, 0)
     assert outcome == {"validation_loss": None, "best_checkpoint": None, "validation_note": note}
     assert summary.validation_line(outcome) == f"validation loss: none ({note})"
+
+
+def test_raw_arrow_in_batches_holds_what_one_inferred_batch_holds(tmp_path, monkeypatch):
+    from datasets import Dataset
+    from datasets.arrow_writer import ArrowWriter
+
+    texts = ["trường học", "xin chào các bạn", "ỹ ẩ", "một hai ba", "bốn"]
+    records = make_dataset(tmp_path, texts)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(c + "\n" for c in sorted(set("".join(texts)))), encoding="utf-8")
+    monkeypatch.setattr(trainset, "WRITE_BATCH_ROWS", 2)  # 3 batches
+    arrow = tmp_path / "raw.arrow"
+    trainset.build(str(tmp_path / "metadata.csv"), trainset.durations_of(records), str(vocab), str(arrow),
+                   str(tmp_path / "duration.json"))  # fmt: skip
+    rows = dataset.read_metadata(str(tmp_path / "metadata.csv"))
+    names = [r[0][len("wavs/"):-len(".wav")] for r in rows]
+    inferred = tmp_path / "inferred.arrow"
+    with ArrowWriter(path=str(inferred)) as writer:  # the types left to the writer, one batch
+        writer.write_batch(trainset.build_columns(rows, names, trainset.durations_of(records), str(tmp_path)))
+        writer.finalize()
+    ours, theirs = Dataset.from_file(str(arrow)), Dataset.from_file(str(inferred))
+    assert ours.features == theirs.features and ours.to_dict() == theirs.to_dict()
+    assert len(ours) == 5

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import dataset, vocabulary
@@ -26,12 +26,23 @@ from .text import tokenise
 COLUMNS = ("audio_path", "text", "duration")
 
 
+def arrow_features():
+    """raw.arrow's column types (imports `datasets`, seconds: only when writing)."""
+    from datasets import Features, List, Value
+
+    return Features(
+        {"audio_path": Value("string"), "text": List(Value("string")), "duration": Value("float64")}
+    )
+
+
 class TrainsetError(F5flowError):
     pass
 
 
 def check_vocab(rows: list[tuple[str, str]], vocab_lines: list[str], metadata: str, vocab_path: str):
     known = set(vocab_lines)
+    if set("".join(text for _, text in rows)) <= known:
+        return  # the usual case, in one pass over the characters; else find the first row
     for number, (audio_file, text) in enumerate(rows, start=2):  # line 1 is the header
         for ch in text:
             if ch not in known:
@@ -43,23 +54,25 @@ def check_vocab(rows: list[tuple[str, str]], vocab_lines: list[str], metadata: s
                 )
 
 
+def durations_of(records: Iterable[ClipRecord]) -> dict[str, float]:
+    """Each measured clip's duration by name (what `build` takes of the records)."""
+    return {r.name: r.duration for r in records if r.duration is not None}
+
+
 def build_columns(
-    rows: list[tuple[str, str]], durations: dict[str, float], dataset_dir: str
+    rows: list[tuple[str, str]], names: list[str], durations: Mapping[str, float], dataset_dir: str
 ) -> dict[str, list]:
     root = os.path.abspath(dataset_dir)
-    columns: dict[str, list] = {name: [] for name in COLUMNS}
-    for audio_file, text in rows:
-        try:
-            name = name_from_metadata_path(audio_file)
-        except ValueError as err:
-            raise TrainsetError(f"metadata.csv: {err}") from None
-        if name not in durations:
-            raise TrainsetError(f"{audio_file} is in metadata.csv but has no stage 0-1 record")
+    missing = next((audio_file for (audio_file, _), name in zip(rows, names) if name not in durations), None)
+    if missing is not None:
+        raise TrainsetError(f"{missing} is in metadata.csv but has no stage 0-1 record")
+    return {
         # upstream's loader opens audio_path as it is: absolute, so training can run anywhere
-        columns["audio_path"].append(os.path.join(root, audio_file))
-        columns["text"].append(tokenise(text))
-        columns["duration"].append(durations[name])
-    return columns
+        # (audio_file is wavs/NAME.wav, relative: the join is os.path.join's)
+        "audio_path": [f"{root}{os.sep}{audio_file}" for audio_file, _ in rows],
+        "text": [tokenise(text) for _, text in rows],
+        "duration": [durations[name] for name in names],
+    }
 
 
 @dataclass(frozen=True)
@@ -95,15 +108,25 @@ def choose_validation(names: list[str], split: ValidationSplit) -> tuple[list[st
     )
 
 
-def write(columns: dict[str, list], arrow_path: str, duration_path: str) -> None:
+# Rows per Arrow batch: the text columns of a million clips at once would be gigabytes.
+WRITE_BATCH_ROWS = 100_000
+
+
+def write(rows: list[tuple[str, str]], names: list[str], durations: Mapping[str, float],
+          dataset_dir: str, arrow_path: str, duration_path: str) -> None:  # fmt: skip
+    """raw.arrow and duration.json of rows (metadata.csv's) named `names`."""
     # The writer upstream's prepare_csv_wavs uses, so the file is what its loader expects.
     from datasets.arrow_writer import ArrowWriter
 
-    with ArrowWriter(path=arrow_path) as writer:
-        writer.write_batch(columns)
+    # The columns' types given, as the writer would infer them (tested): inferring them walks
+    # every character of every text (25 s at a million clips).
+    with ArrowWriter(path=arrow_path, features=arrow_features()) as writer:
+        for start in range(0, len(rows), WRITE_BATCH_ROWS):
+            stop = start + WRITE_BATCH_ROWS
+            writer.write_batch(build_columns(rows[start:stop], names[start:stop], durations, dataset_dir))
         writer.finalize()
     with open(duration_path, "w", encoding="utf-8") as f:
-        json.dump({"duration": columns["duration"]}, f, ensure_ascii=False)
+        json.dump({"duration": [durations[name] for name in names]}, f, ensure_ascii=False)
 
 
 def write_validation(path: str, columns: dict[str, list], rows: list[tuple[str, str]], note: str,
@@ -126,7 +149,7 @@ def read_validation(path: str) -> dict:
 
 def build(
     metadata: str,
-    records: Iterable[ClipRecord],
+    durations: Mapping[str, float],
     vocab_path: str,
     arrow_path: str,
     duration_path: str,
@@ -134,7 +157,8 @@ def build(
     split: ValidationSplit | None = None,
 ) -> tuple[int, str]:
     """Write the training set (and, with validation_path, the held-out clips); return the number
-    of training rows and what was decided about validation."""
+    of training rows and what was decided about validation. durations: each clip's, by name
+    (records.read_durations, durations_of)."""
     try:
         rows = dataset.read_metadata(metadata)
     except ValueError as err:
@@ -142,7 +166,6 @@ def build(
     if not rows:
         raise TrainsetError(f"{metadata} has no rows: nothing to train on (see rejected.tsv)")
     check_vocab(rows, vocabulary.read_lines(vocab_path), metadata, vocab_path)
-    durations = {r.name: r.duration for r in records if r.duration is not None}
     split = split or ValidationSplit(fraction=0.0)
     try:
         names = [name_from_metadata_path(audio_file) for audio_file, _ in rows]
@@ -150,11 +173,13 @@ def build(
         raise TrainsetError(f"metadata.csv: {err}") from None
     held_out, note = choose_validation(names, split)
     held = set(held_out)
-    train_rows = [row for row, name in zip(rows, names) if name not in held]
-    validation_rows = [row for row, name in zip(rows, names) if name in held]
+    train = [(row, name) for row, name in zip(rows, names) if name not in held]
+    validation = [(row, name) for row, name in zip(rows, names) if name in held]
+    train_rows, train_names = [r for r, _ in train], [n for _, n in train]
+    validation_rows, validation_names = [r for r, _ in validation], [n for _, n in validation]
     root = os.path.dirname(metadata)
-    write(build_columns(train_rows, durations, root), arrow_path, duration_path)
+    write(train_rows, train_names, durations, root, arrow_path, duration_path)
     if validation_path:
-        columns = build_columns(validation_rows, durations, root)
+        columns = build_columns(validation_rows, validation_names, durations, root)
         write_validation(validation_path, columns, validation_rows, note, split)
     return len(train_rows), note
