@@ -121,7 +121,8 @@ def is_system_name(name: str) -> bool:
 
 def clip_name(relative_audio: str) -> str:
     """The clip name of an audio file below the input folder (see the module docstring)."""
-    stem = os.path.splitext(relative_audio)[0]
+    # (a million calls per start-up: splitext, a Python function, only where there is a dot)
+    stem = os.path.splitext(relative_audio)[0] if "." in relative_audio else relative_audio
     return stem.replace(os.sep, NAME_SEPARATOR).replace("|", "_")
 
 
@@ -278,7 +279,7 @@ def _pairs(root: str, files: list[str]) -> list[Entry]:
             entries.append(Entry(name=files[i], problem="duplicate_name", detail=f"same name as {files[first]}"))
     for stem, a in audio.items():
         t = transcripts.pop(stem, None)
-        name = clip_name(stem) if "." in stem or os.sep in stem or "|" in stem else stem
+        name = clip_name(stem)
         if t is None:
             entries.append(Entry(name, files[a], None, problem="missing_transcript",
                                  detail=f"no {os.path.basename(stem)}.txt beside it",

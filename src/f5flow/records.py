@@ -137,12 +137,13 @@ def _json_lines(path: str) -> list:
     json writes and reads) and to say which line is broken."""
     with open(path, "rb") as f:
         lines = [line for line in f.read().split(b"\n") if line.strip()]
+    array = b"[" + b",".join(lines) + b"]"
     try:
-        return orjson.loads(b"[" + b",".join(lines) + b"]")
+        return orjson.loads(array)
     except orjson.JSONDecodeError:
         pass
     try:
-        return json.loads(b"[" + b",".join(lines) + b"]")
+        return json.loads(array)
     except ValueError:
         return [json.loads(line) for line in lines]
 
