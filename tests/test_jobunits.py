@@ -1,5 +1,6 @@
 """Job units: which entries run together, and the ids Snakemake sees."""
 
+import os
 import re
 
 import pytest
@@ -97,3 +98,71 @@ def test_planning_an_empty_folder_names_it_as_configured(tmp_path, monkeypatch):
     (tmp_path / "recordings").mkdir()
     with pytest.raises(jobunits.inputs.InputDirError, match=r"input_dir: recordings holds no files"):
         jobunits.plan("recordings", "auto", 10, 1, str(tmp_path / "units"))
+
+
+def plan_folder(tmp_path, n):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"clip_{i:03d}.wav").write_bytes(b"x")
+        (folder / f"clip_{i:03d}.txt").write_text("text")
+    return folder
+
+
+def mtimes(folder):
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def test_planning_an_unchanged_folder_again_writes_nothing(tmp_path, monkeypatch):
+    recordings, units = plan_folder(tmp_path, 30), tmp_path / "units"
+    first = jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    before = mtimes(units)
+    assert jobunits.STATE_FILE in before
+    pairings, real_pair = [], jobunits.inputs._pair
+    monkeypatch.setattr(jobunits.inputs, "_pair", lambda files: pairings.append(1) or real_pair(files))
+    assert jobunits.plan(str(recordings), "auto", 5, 2, str(units)) == first
+    assert pairings == [] and mtimes(units) == before  # stopped after the stats
+
+
+@pytest.mark.parametrize("change", ["rewritten", "manifest removed", "shard_size"])
+def test_planning_again_replans_what_changed(tmp_path, change):
+    recordings, units = plan_folder(tmp_path, 30), tmp_path / "units"
+    first = jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    shard_size = 5
+    if change == "rewritten":  # in place: the same names, a new size
+        (recordings / "clip_007.wav").write_bytes(b"longer")
+        expected = [jobunits.unit_id("clip_007", 5, 8)]
+    elif change == "manifest removed":
+        (units / f"{first[0][0]}.json").unlink()
+        expected = [first[0][0]]
+    else:
+        shard_size = 3
+        expected = "all"
+    before = mtimes(units)
+    again = jobunits.plan(str(recordings), "auto", shard_size, 2, str(units))
+    rewritten = sorted(p.stem for p in units.glob("s*.json") if before.get(p.name) != p.stat().st_mtime_ns)
+    assert rewritten == (sorted(again[0]) if expected == "all" else expected)
+    assert jobunits.plan(str(recordings), "auto", shard_size, 2, str(units)) == again
+
+
+def test_a_killed_planning_leaves_no_state_beside_its_manifests(tmp_path, monkeypatch):
+    recordings, units = plan_folder(tmp_path, 30), tmp_path / "units"
+    jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    clip = recordings / "clip_007.wav"
+    planned_mtime = clip.stat().st_mtime_ns
+    os.utime(clip, ns=(1, 1))
+    real_write = jobunits.write_manifests
+
+    def killed_after_the_manifests(*args):
+        real_write(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(jobunits, "write_manifests", killed_after_the_manifests)
+    with pytest.raises(KeyboardInterrupt):
+        jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    monkeypatch.undo()
+    os.utime(clip, ns=(planned_mtime, planned_mtime))  # back to the state planned first
+    jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    manifest = units / f"{jobunits.unit_id('clip_007', 5, 8)}.json"
+    [entry] = [e for e in jobunits.read_manifest(str(manifest)) if e.name == "clip_007"]
+    assert entry.stamps[1] == planned_mtime

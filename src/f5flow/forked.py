@@ -13,13 +13,14 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 MIN_ITEMS = 50_000
 # Planning on a shared login node: a few processes, not one per core of a 128-core machine.
 MAX_PROCESSES = 8
 SLICES_PER_PROCESS = 4  # small enough that one slow slice does not hold the others up
 
-_JOB: tuple[Callable, object] | None = None
+_JOB: tuple[Callable, object] | None = None  # set in each forked process only
 
 
 def processes() -> int:
@@ -29,6 +30,12 @@ def processes() -> int:
     return min(MAX_PROCESSES, cores or 1)
 
 
+def _inherit(function: Callable, data) -> None:
+    # a forked process's initializer: its arguments are inherited, not pickled
+    global _JOB
+    _JOB = (function, data)
+
+
 def _run_slice(start: int, stop: int):
     function, data = _JOB
     return function(data, start, stop)
@@ -36,15 +43,38 @@ def _run_slice(start: int, stop: int):
 
 def map_slices(function: Callable, data, n_items: int, min_items: int | None = None) -> list:
     """[function(data, start, stop) for consecutive slices covering range(n_items)], in order."""
-    global _JOB
+    with in_background(function, data, n_items, min_items) as results:
+        return results()
+
+
+@contextmanager
+def in_background(function: Callable, data, n_items: int, min_items: int | None = None):
+    """map_slices started in forked processes; yields a function that waits for its results, so
+    this process can do other work meanwhile (in this process, that function does the work)."""
+    results: list = []
     workers = processes()
     if n_items < (MIN_ITEMS if min_items is None else min_items) or workers < 2:
-        return [function(data, 0, n_items)]
+
+        def work_here() -> list:
+            if not results:
+                results.append(function(data, 0, n_items))
+            return results
+
+        yield work_here
+        return
     n_slices = min(n_items, workers * SLICES_PER_PROCESS)
     bounds = [n_items * i // n_slices for i in range(n_slices + 1)]
-    _JOB = (function, data)
-    try:
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            return list(pool.map(_run_slice, bounds[:-1], bounds[1:]))
-    finally:
-        _JOB = None
+    context = mp.get_context("fork")
+    with ProcessPoolExecutor(workers, context, initializer=_inherit, initargs=(function, data)) as pool:
+        pending = pool.map(_run_slice, bounds[:-1], bounds[1:])
+
+        def wait() -> list:
+            if not results:
+                results.extend(pending)
+            return results
+
+        try:
+            yield wait
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # nobody will wait for those slices
+            raise

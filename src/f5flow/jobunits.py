@@ -8,7 +8,9 @@ Each unit's entries (names, files, and each file's size and mtime) are its manif
 `UNIT.json`, the unit's input. Planning rewrites a manifest only when its content changed, so a
 changed, added or removed recording or transcript makes its unit's manifest newer than the
 unit's outputs and Snakemake re-runs that unit, and only that one. (Before, the entries were the
-unit's `params`: Snakemake then kept and compared a million of them on every start.)
+unit's `params`: Snakemake then kept and compared a million of them on every start.) When the
+folder's names, sizes and mtimes are those the manifests were written from (STATE_FILE), planning
+stops after the stats: the entries, units and manifests would all be the same.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from .records import no_cycle_collection
 MANIFEST_SUFFIX = ".json"
 # What planning found, for processes that do not list the input folder again (cluster jobs).
 PLAN_FILE = "plan.json"
+# The input folder's state the manifests were last written for (pairs layout), with the settings
+# and code that planned them: when all are the same, planning stops after the stats.
+STATE_FILE = "input_state.txt"
 
 # The `unit` wildcard matches exactly the ids `unit_id` makes (rules/common.smk constrains it).
 UNIT_WILDCARD = r"[fs][0-9a-f]+(of[0-9]+)?"
@@ -117,7 +122,7 @@ def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> 
         for chunk in forked.map_slices(_write_slice, (items, folder), len(items), min_items=64)
         for unit in chunk
     ]
-    keep = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE}
+    keep = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE, STATE_FILE}
     for name in os.listdir(folder):
         if name not in keep:
             os.remove(os.path.join(folder, name))
@@ -150,10 +155,50 @@ def read_manifest(path: str) -> list[Entry]:
 def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: str):
     """Discovery, units and their manifests (what every start-up does): (unit ids, layout)."""
     # absolute: rows naming audio outside the folder keep a path that holds from any directory
-    found = inputs.discover(os.path.abspath(input_dir), layout)
+    root = os.path.abspath(input_dir)
+    settings = _settings(root, layout, shard_size, min_units)
+    state_file = os.path.join(folder, STATE_FILE)
+    known = _read_state(state_file, settings)
+    if known and not _manifests_complete(folder):
+        known = ""  # a manifest or the plan was removed: written again
+    found = inputs.discover(root, layout, known)
+    if found.unchanged:
+        return read_plan(folder)
     if not found.entries:  # named as configured
         raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
+    if os.path.exists(state_file):
+        os.remove(state_file)  # a killed planning must not leave it beside other manifests
     with no_cycle_collection():
         units = assign_units(found.entries, shard_size, min_units)
         write_manifests(units, folder, found.layout)
+    if found.state:
+        _write_if_changed(state_file, f"{settings}\n{found.state}\n".encode())
     return sorted(units), found.layout
+
+
+def _settings(root: str, layout: str, shard_size: int, min_units: int) -> str:
+    # this code's own bytes: a change to how entries or units are made plans everything again
+    code = hashlib.blake2b(digest_size=8)
+    for path in (inputs.__file__, __file__):
+        with open(path, "rb") as f:
+            code.update(f.read())
+    return json.dumps([root, layout, shard_size, min_units, code.hexdigest()], ensure_ascii=True)
+
+
+def _read_state(path: str, settings: str) -> str:
+    """The input state planned last with these settings, or ""."""
+    try:
+        with open(path, encoding="ascii") as f:
+            known_settings, state = f.read().splitlines()
+    except (OSError, ValueError):
+        return ""
+    return state if known_settings == settings else ""
+
+
+def _manifests_complete(folder: str) -> bool:
+    try:
+        units, _ = read_plan(folder)
+    except (OSError, ValueError, KeyError):
+        return False
+    expected = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE, STATE_FILE}
+    return set(os.listdir(folder)) == expected
