@@ -157,6 +157,17 @@ def test_rejected_quality_tsv_and_characters(tmp_path):
     assert chars.read_text(encoding="utf-8") == " \na\nb\nà\né\n"
 
 
+def test_tables_are_written_as_csv_writes_them(tmp_path, monkeypatch):
+    # plain rows are joined, rows with a tab, quote or line break inside a field go through csv
+    rows = [("a", "b", "c"), ('say "hi"', "x", "y"), ("t\tab", "", ""), ("cr\r", "lf\n", "z"),
+            ("", "", ""), ("d", "e", "f")] * 3  # fmt: skip
+    monkeypatch.setattr(dataset, "_TSV_BATCH_ROWS", 2)  # a batch ends within a run of plain rows
+    dataset._tsv(str(tmp_path / "fast.tsv"), ("h1", "h2", "h3"), rows)
+    with open(tmp_path / "csv.tsv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter="\t", lineterminator="\n").writerows([("h1", "h2", "h3"), *rows])
+    assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "csv.tsv").read_bytes()
+
+
 def test_publish_links_exactly_the_kept_wavs(tmp_path):
     for unit, names in {"u1": ["a", "b"], "u2": ["c"]}.items():
         (tmp_path / unit).mkdir()
