@@ -13,6 +13,10 @@ from common import CACHE, CORES, cold_cache, dataset, fresh, snakemake_cmd, synt
 from f5flow import audio
 
 
+# issue 14: stages 0-1 at 10k clips, cold page cache, no slower than the bare sox loop
+COLD_RATIO = 1.0
+
+
 def xargs_baseline(input_dir, out_dir) -> float:
     cold_cache()
     sox = shlex.join(audio.sox_command("{}", f"{out_dir}/{{}}"))
@@ -36,7 +40,8 @@ def run() -> list[dict]:
         times[n] = ours
         rows.append({"measure": f"stages 0-1, {n} clips (s)", "value": f"{ours:.1f}",
                      "baseline": f"xargs -P {CORES} sox: {base:.1f}", "ratio": ours / base,
-                     "goal": "<= 1.3" if n == 10000 else "", "ok": ours / base <= 1.3 if n == 10000 else None})
+                     "goal": f"<= {COLD_RATIO}" if n == 10000 else "",
+                     "ok": ours / base <= COLD_RATIO if n == 10000 else None})
     growth = times[10000] / times[1000]
     rows.append({"measure": "stages 0-1, 10k time / 1k time", "value": f"{growth:.1f}", "baseline": "",
                  "ratio": growth, "goal": "<= 11", "ok": growth <= 11})
