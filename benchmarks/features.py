@@ -19,6 +19,7 @@ def prepare() -> object:
     a file system allows some 65k links per file)."""
     folder = CACHE / f"features_{N}_v2"  # v2: typed records
     if (folder / ".complete").exists():
+        write_upstream_table(folder)  # its absolute paths: where the cache is now
         return folder
     data = fresh(folder / "data")
     (data / "wavs").mkdir()
@@ -28,22 +29,29 @@ def prepare() -> object:
         sources.append((folder / f"source_{k}.wav", frames / 24000))  # as soundfile computes it
         soundfile.write(str(sources[-1][0]), [0.0] * frames, 24000, subtype="PCM_16")
     with open(data / "metadata.csv", "w", encoding="utf-8") as ours, \
-         open(folder / "metadata_abs.csv", "w", encoding="utf-8") as upstream, \
          open(folder / "records.jsonl", "w", encoding="utf-8") as records:
         ours.write("audio_file|text\n")
-        upstream.write("audio_file|text\n")
         for i in range(N):
             name = f"utt_{i:06d}"
             source, seconds = sources[i % len(sources)]
             os.link(source, data / "wavs" / f"{name}.wav")
             text = f"câu số {i} của tiếng việt"
             ours.write(f"wavs/{name}.wav|{text}\n")
-            upstream.write(f"{data / 'wavs' / name}.wav|{text}\n")
             records.write(ClipRecord(name=name, file=f"{name}.wav", duration=seconds).to_json() + "\n")
     vocab = sorted(set("".join(f"câu số {i} của tiếng việt" for i in range(10))))
     (data / "vocab.txt").write_text("".join(c + "\n" for c in vocab), encoding="utf-8")
+    write_upstream_table(folder)
     (folder / ".complete").touch()
     return folder
+
+
+def write_upstream_table(folder) -> None:
+    """Upstream's table: the same rows with absolute audio paths (as prepare_csv_wavs wants)."""
+    wavs = (folder / "data" / "wavs").resolve()
+    with open(folder / "data" / "metadata.csv", encoding="utf-8") as ours, \
+         open(folder / "metadata_abs.csv", "w", encoding="utf-8") as upstream:
+        upstream.write(next(ours))
+        upstream.writelines(f"{wavs}/{line[len('wavs/'):]}" for line in ours)
 
 
 OURS = """
