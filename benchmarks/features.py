@@ -47,7 +47,7 @@ def prepare() -> object:
 
 def write_upstream_table(folder) -> None:
     """Upstream's table: the same rows with absolute audio paths (as prepare_csv_wavs wants)."""
-    wavs = (folder / "data" / "wavs").resolve()
+    wavs = folder / "data" / "wavs"  # as trainset writes them: the same paths to compare
     with open(folder / "data" / "metadata.csv", encoding="utf-8") as ours, \
          open(folder / "metadata_abs.csv", "w", encoding="utf-8") as upstream:
         upstream.write(next(ours))
