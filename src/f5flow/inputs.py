@@ -253,13 +253,13 @@ def _paired_layout(root: str, files: list[str], problems: list[Entry], known_sta
     with forked.in_background(_stat_slice, (root, files), len(files)) as stat_slices:
         same_names = known_state.startswith(listing + ":")
         paired = None if same_names else _pair(files)
-        stamps = array.array("q", b"".join(stat_slices()))
-    state = f"{listing}:{_digest(stamps.tobytes())}"
+        stamps = b"".join(stat_slices())
+    state = f"{listing}:{_digest(stamps)}"
     if state == known_state:
         return None, state
     if paired is None:
         paired = _pair(files)
-    return _pair_entries(files, paired, stamps.tolist()), state
+    return _pair_entries(files, paired, array.array("q", stamps).tolist()), state
 
 
 def _pair(files: list[str]):

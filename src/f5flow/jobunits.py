@@ -122,13 +122,18 @@ def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> 
         for chunk in forked.map_slices(_write_slice, (items, folder), len(items), min_items=64)
         for unit in chunk
     ]
-    keep = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE, STATE_FILE}
+    keep = _planned_files(units)
     for name in os.listdir(folder):
         if name not in keep:
             os.remove(os.path.join(folder, name))
     plan = {"layout": layout, "units": sorted(units)}
     _write_if_changed(os.path.join(folder, PLAN_FILE), json.dumps(plan, indent=1).encode())
     return changed
+
+
+def _planned_files(units) -> set[str]:
+    """What planning keeps in its folder: each unit's manifest, the plan, the input state."""
+    return {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE, STATE_FILE}
 
 
 def _write_slice(job: tuple[list, str], start: int, stop: int) -> list[str]:
@@ -159,11 +164,12 @@ def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: s
     settings = _settings(root, layout, shard_size, min_units)
     state_file = os.path.join(folder, STATE_FILE)
     known = _read_state(state_file, settings)
-    if known and not _manifests_complete(folder):
+    planned = _complete_plan(folder) if known else None
+    if planned is None:
         known = ""  # a manifest or the plan was removed: written again
     found = inputs.discover(root, layout, known)
     if found.unchanged:
-        return read_plan(folder)
+        return planned
     if not found.entries:  # named as configured
         raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
     if os.path.exists(state_file):
@@ -195,10 +201,10 @@ def _read_state(path: str, settings: str) -> str:
     return state if known_settings == settings else ""
 
 
-def _manifests_complete(folder: str) -> bool:
+def _complete_plan(folder: str) -> tuple[list[str], str] | None:
+    """The last plan (read_plan) if its folder holds exactly the files it wrote, else None."""
     try:
-        units, _ = read_plan(folder)
+        planned = read_plan(folder)
     except (OSError, ValueError, KeyError):
-        return False
-    expected = {unit + MANIFEST_SUFFIX for unit in units} | {PLAN_FILE, STATE_FILE}
-    return set(os.listdir(folder)) == expected
+        return None
+    return planned if set(os.listdir(folder)) == _planned_files(planned[0]) else None
