@@ -54,19 +54,33 @@ def make_folder(root, n):
             f.write(name.encode())
 
 
-def test_forked_discovery_and_units_equal_the_single_process_ones(tmp_path, monkeypatch):
+@pytest.mark.parametrize("shard_size", [1, 10])
+@pytest.mark.parametrize("in_forks", [False, True])
+def test_planning_gives_the_units_of_discovery(tmp_path, monkeypatch, shard_size, in_forks):
+    # planning groups the files by unit before making entries (in forked processes); discovery
+    # makes them all in one process, then assign_units groups them: the same units, entry by entry
     make_folder(str(tmp_path / "in"), 300)
-    monkeypatch.setattr(forked, "MIN_ITEMS", 10**9)
-    alone = inputs.discover(str(tmp_path / "in")).entries
-    units_alone = jobunits.assign_units(alone, 10)
-    if forked.processes() < 2:
-        pytest.skip("one core: nothing is forked")
-    monkeypatch.setattr(forked, "MIN_ITEMS", 1)
-    shared = inputs.discover(str(tmp_path / "in")).entries
-    assert shared == alone
-    assert {e.name: e.stamps for e in shared}["clip_0006"] == (6, os.stat(tmp_path / "in" / "clip_0006.wav").st_mtime_ns,
-                                                           1, os.stat(tmp_path / "in" / "clip_0006.txt").st_mtime_ns)  # fmt: skip
-    assert jobunits.assign_units(shared, 10) == units_alone
+    for name in ("sub/b.wav", "sub/b.txt", "sub__b.wav", "sub__b.txt", "t~0badcafe.wav", "t.wav",
+                 "spk.1.flac", "spk.1.txt", ".hidden.wav", "odd|name.wav"):  # fmt: skip
+        with open(tmp_path / "in" / name, "wb") as f:
+            f.write(name.encode())
+    expected = jobunits.assign_units(inputs.discover(str(tmp_path / "in")).entries, shard_size, 2)
+    assert any("~" in e.name for m in expected.values() for e in m)  # names that collided
+    if in_forks:
+        if forked.processes() < 2:
+            pytest.skip("one core: nothing is forked")
+        monkeypatch.setattr(forked, "MIN_ITEMS", 1)
+    else:
+        monkeypatch.setattr(forked, "MIN_ITEMS", 10**9)
+    folder = tmp_path / "units"
+    ids, layout = jobunits.plan(str(tmp_path / "in"), "auto", shard_size, 2, str(folder))
+    assert ids == sorted(expected) and layout.startswith("pairs")
+    for unit in ids:
+        assert jobunits.read_manifest(str(folder / f"{unit}.json")) == expected[unit], unit
+    [x] = [e for m in expected.values() for e in m if e.name == "x"]
+    assert x.audio == "x.WAV"  # of x.WAV and x.wav, the first by name
+    assert x.stamps == (5, os.stat(tmp_path / "in" / "x.WAV").st_mtime_ns,
+                        5, os.stat(tmp_path / "in" / "x.txt").st_mtime_ns)  # fmt: skip
 
 
 def test_forked_manifest_writing_rewrites_only_changed_units(tmp_path, always_forked):

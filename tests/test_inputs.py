@@ -31,21 +31,11 @@ def test_stamps_follow_each_file_change(tmp_path):
     assert after.stamps[:2] == before.stamps[:2] and after.stamps[2:] != before.stamps[2:]
 
 
-def test_a_known_state_skips_the_entries_until_a_file_changes(tmp_path):
-    touch(tmp_path, "a.wav", "a.txt", "b.wav", "b.txt")
-    first = inputs.discover(str(tmp_path))
-    assert len(first.entries) == 2 and first.state and not first.unchanged
-    again = inputs.discover(str(tmp_path), known_state=first.state)
-    assert again.unchanged and again.entries == [] and again.state == first.state
-    os.utime(tmp_path / "b.txt", ns=(1, 1))  # the same names, one mtime changed
-    edited = inputs.discover(str(tmp_path), known_state=first.state)
-    assert not edited.unchanged and edited.state != first.state
-    assert [e.name for e in edited.entries] == ["a", "b"]
-    (tmp_path / "b.txt").rename(tmp_path / "c.txt")  # a name changed
-    renamed = inputs.discover(str(tmp_path), known_state=edited.state)
-    assert not renamed.unchanged and renamed.entries[1].problem == "missing_transcript"
-    (tmp_path / "metadata.csv").write_text("b.wav|a text of a table\n")  # rows are read each time
-    assert inputs.discover(str(tmp_path), known_state=renamed.state).state == ""
+def test_a_dotted_stem_keeps_its_dots(tmp_path):
+    # only the audio suffix goes: spk.1.wav and spk.2.wav are two clips, not a collision
+    touch(tmp_path, "spk.1.wav", "spk.1.txt", "spk.2.wav", "spk.2.txt")
+    assert sorted(found(tmp_path)) == ["spk.1", "spk.2"]
+    assert inputs.clip_name("a/b.c.flac") == "a__b.c"
 
 
 def test_pairs_orphans_strays_and_system_files(tmp_path):

@@ -1,5 +1,6 @@
 """Job units: which entries run together, and the ids Snakemake sees."""
 
+import json
 import os
 import re
 
@@ -118,10 +119,25 @@ def test_planning_an_unchanged_folder_again_writes_nothing(tmp_path, monkeypatch
     first = jobunits.plan(str(recordings), "auto", 5, 2, str(units))
     before = mtimes(units)
     assert jobunits.STATE_FILE in before
-    pairings, real_pair = [], jobunits.inputs._pair
-    monkeypatch.setattr(jobunits.inputs, "_pair", lambda files: pairings.append(1) or real_pair(files))
+    made, real_entries = [], jobunits.inputs.paired_entries
+    monkeypatch.setattr(jobunits.inputs, "paired_entries", lambda *a: made.append(1) or real_entries(*a))
     assert jobunits.plan(str(recordings), "auto", 5, 2, str(units)) == first
-    assert pairings == [] and mtimes(units) == before  # stopped after the stats
+    assert made == [] and mtimes(units) == before  # stopped after the stats
+    os.utime(recordings / "clip_011.txt", ns=(1, 1))  # the same names, one mtime changed
+    assert jobunits.plan(str(recordings), "auto", 5, 2, str(units)) == first
+    rewritten = [name for name, mtime in mtimes(units).items() if before[name] != mtime]
+    assert sorted(rewritten) == sorted([f"{jobunits.unit_id('clip_011', 5, 8)}.json", jobunits.STATE_FILE])
+    made.clear()
+    assert jobunits.plan(str(recordings), "auto", 5, 2, str(units)) == first and made == []
+
+
+def test_a_table_layout_keeps_no_state(tmp_path):
+    recordings, units = plan_folder(tmp_path, 30), tmp_path / "units"
+    jobunits.plan(str(recordings), "auto", 5, 2, str(units))
+    assert (units / jobunits.STATE_FILE).exists()
+    (recordings / "metadata.csv").write_text("clip_001.wav|a text of a table\n")  # read each time
+    assert "metadata.csv" in jobunits.plan(str(recordings), "auto", 5, 2, str(units))[1]
+    assert not (units / jobunits.STATE_FILE).exists()
 
 
 @pytest.mark.parametrize("change", ["rewritten", "manifest removed", "shard_size"])
@@ -151,13 +167,11 @@ def test_a_killed_planning_leaves_no_state_beside_its_manifests(tmp_path, monkey
     clip = recordings / "clip_007.wav"
     planned_mtime = clip.stat().st_mtime_ns
     os.utime(clip, ns=(1, 1))
-    real_write = jobunits.write_manifests
 
     def killed_after_the_manifests(*args):
-        real_write(*args)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(jobunits, "write_manifests", killed_after_the_manifests)
+    monkeypatch.setattr(jobunits, "_write_plan", killed_after_the_manifests)
     with pytest.raises(KeyboardInterrupt):
         jobunits.plan(str(recordings), "auto", 5, 2, str(units))
     monkeypatch.undo()
@@ -166,3 +180,29 @@ def test_a_killed_planning_leaves_no_state_beside_its_manifests(tmp_path, monkey
     manifest = units / f"{jobunits.unit_id('clip_007', 5, 8)}.json"
     [entry] = [e for e in jobunits.read_manifest(str(manifest)) if e.name == "clip_007"]
     assert entry.stamps[1] == planned_mtime
+
+
+@pytest.mark.parametrize("name", ["clip_001", "ngữ_âm", "emoji_\U0001f600", "bad_\udcff", 'q"uote\\'])
+def test_manifest_bytes_are_json_ascii_whichever_encoder_wrote_them(name):
+    # a manifest rewritten with other bytes re-runs its unit: orjson's bytes must be json's
+    entries = [Entry(name, f"{name}.wav", f"{name}.txt", stamps=(1, 2**62, 3, 4)), Entry("x", problem="p", detail="d")]
+    data = jobunits.manifest_bytes(entries)
+    assert data == json.dumps(entries, separators=(",", ":")).encode("ascii")
+    assert [Entry.from_row(row) for row in json.loads(data)] == entries
+
+
+def test_planning_counts_entries_as_discovery_does(tmp_path):
+    # the unit count comes from the files before any entry exists: one per file, one less per
+    # recording with its transcript, one per problem; 40 entries -> 4 units of 10, 41 -> 8
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    names = [f"p{i}.wav" for i in range(20)] + [f"p{i}.txt" for i in range(20)] + [f"a{i}.WAV" for i in range(6)]
+    names += [f"t{i}.txt" for i in range(6)] + [f"n{i}.md" for i in range(7)] + ["Thumbs.db"]
+    for name in names:
+        (folder / name).write_bytes(b"x")
+    for extra, n_units in ((None, 4), ("n7.md", 8)):
+        if extra:
+            (folder / extra).write_bytes(b"x")
+        assert len(jobunits.inputs.discover(str(folder)).entries) == 40 + bool(extra)
+        ids, _ = jobunits.plan(str(folder), "auto", 10, 1, str(tmp_path / "units"))
+        assert {unit.partition("of")[2] for unit in ids} == {str(n_units)}

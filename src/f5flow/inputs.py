@@ -11,8 +11,8 @@ Three layouts are recognised without configuration (config key `input_layout` fo
   to the manifest or absolute; `duration` is not trusted (the audio is measured).
 - `pairs`: `NAME.<audio>` + `NAME.txt` side by side, flat or in nested folders.
 
-A clip's name is its audio file's path below the input folder without the suffix, folders joined
-by `__` (`spk1/ch1/a.wav` -> `spk1__ch1__a`), `|` replaced by `_` (metadata.csv's delimiter); names
+A clip's name is its audio file's path below the input folder without the (last) suffix, folders
+joined by `__` (`spk1/ch1/a.wav` -> `spk1__ch1__a`, `a.b.wav` -> `a.b`), `|` replaced by `_` (metadata.csv's delimiter); names
 that still collide get `~` and a hash of their path. In a table the names are taken below `wavs/`
 (LJSpeech's IDs). The records keep each clip's input file, so
 quality.tsv holds the whole mapping. Hidden and system files (`.DS_Store`, `._*`, `Thumbs.db`,
@@ -29,11 +29,10 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
-from . import forked
 from .errors import F5flowError
 from .records import no_cycle_collection
 
@@ -87,18 +86,6 @@ class Entry(NamedTuple):
         return cls(*row[:-1], tuple(row[-1]))
 
 
-@dataclass
-class Discovery:
-    entries: list[Entry]
-    layout: str  # what was found and how it is read, for the log
-    notes: list[str] = field(default_factory=list)
-    # The folder's state in the pairs layout (a digest of every name, size and mtime; "" in a
-    # table or manifest layout, whose rows are read each time), and whether it equals the state
-    # the caller knew: then `entries` is empty, since they would be the same as then.
-    state: str = ""
-    unchanged: bool = False
-
-
 # Unicode categories Cc (control characters) and Cs (surrogates: bytes that were not UTF-8,
 # as os.listdir hands them over), as one pattern: discovery checks every name of the folder.
 _UNSAFE_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -127,8 +114,7 @@ def is_system_name(name: str) -> bool:
 def clip_name(relative_audio: str) -> str:
     """The clip name of an audio file below the input folder (see the module docstring)."""
     # (a million calls per start-up: splitext, a Python function, only where there is a dot)
-    stem = os.path.splitext(relative_audio)[0] if "." in relative_audio else relative_audio
-    return stem.replace(os.sep, NAME_SEPARATOR).replace("|", "_")
+    return stem_name(os.path.splitext(relative_audio)[0] if "." in relative_audio else relative_audio)
 
 
 def _stamp(path: str, dir_fd: int | None = None) -> tuple[int, int]:
@@ -206,7 +192,9 @@ def _list(root: str) -> tuple[list[str], list[Entry]]:
     return files, problems
 
 
-def _stat_slice(job: tuple[str, list[str]], start: int, stop: int) -> bytes:
+def stat_slice(job: tuple[str, list[str]], start: int, stop: int) -> bytes:
+    """Size and mtime_ns of files[start:stop] below root, flat, as int64 bytes (forked.map_slices
+    work: see _stamp)."""
     root, files = job
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     stamps = array.array("q")
@@ -218,13 +206,14 @@ def _stat_slice(job: tuple[str, list[str]], start: int, stop: int) -> bytes:
     return stamps.tobytes()
 
 
-def _digest(data: bytes) -> str:
+def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _listing_state(files: list[str], problems: list[Entry]) -> str:
+def listing_state(files: list[str], problems: list[Entry]) -> str:
+    """A digest of what the listing found (every name, and each name's problem)."""
     names = "\0".join(files).encode("utf-8", "surrogateescape")
-    return _digest(names + repr(problems).encode("utf-8", "surrogateescape"))
+    return digest(names + repr(problems).encode("utf-8", "surrogateescape"))
 
 
 def _ignored(rel: str, kind: str) -> Entry:
@@ -235,55 +224,51 @@ def _audio_suffix(rel: str) -> bool:
     return os.path.splitext(rel)[1].lower() in AUDIO_SUFFIXES
 
 
-_AUDIO = {suffix[1:] for suffix in AUDIO_SUFFIXES}  # without the dot, as _pair splits names
-_TRANSCRIPT = TRANSCRIPT_SUFFIX[1:]
+# What a listed file is in the pairs layout, by its suffix (without the dot, lower case).
+AUDIO, TRANSCRIPT = 1, 2  # 0: neither
+KINDS = {suffix[1:]: AUDIO for suffix in AUDIO_SUFFIXES} | {TRANSCRIPT_SUFFIX[1:]: TRANSCRIPT}
 _new_entry = tuple.__new__  # Entry(...) without its Python-level __new__: a million per start-up
 
 
-def _paired_layout(root: str, files: list[str], problems: list[Entry], known_state: str):
-    """The pairs layout's entries and the folder's state; entries None when that state is
-    `known_state`.
-
-    A stat costs microseconds of kernel time even with the metadata cached (more on a network
-    file system), and the interpreter waits for it: a million files are stat'ed in forked
-    processes (measured at 2M files on 2 cores: 11.7 s in one process, 5.9 s in two), while this
-    one pairs the names, unless the names are those of the known state (then the stats alone
-    tell whether anything changed, and pairing is only needed when something did)."""
-    listing = _listing_state(files, problems)
-    with forked.in_background(_stat_slice, (root, files), len(files)) as stat_slices:
-        same_names = known_state.startswith(listing + ":")
-        paired = None if same_names else _pair(files)
-        stamps = b"".join(stat_slices())
-    state = f"{listing}:{_digest(stamps)}"
-    if state == known_state:
-        return None, state
-    if paired is None:
-        paired = _pair(files)
-    return _pair_entries(files, paired, array.array("q", stamps).tolist()), state
+def split(rel: str) -> tuple[str, int]:
+    """(stem, AUDIO or TRANSCRIPT) of a listed file in the pairs layout, or (rel, 0) when it is
+    neither. (os.path.splitext's split, faster: planning splits every name. A listed name never
+    starts with a dot, those are hidden, so a recognised suffix always has a stem before it.)"""
+    stem, dot, suffix = rel.rpartition(".")
+    kind = KINDS.get(suffix)
+    if kind is None and dot and os.sep not in suffix:
+        kind = KINDS.get(suffix.lower())
+    return (stem, kind) if kind else (rel, 0)
 
 
-def _pair(files: list[str]):
-    """Audio and transcript files by stem (indices in files), a second file of a stem, and
-    entries for the files that are neither."""
+def stem_name(stem: str) -> str:
+    """The clip name of a stem (an audio file's path without its suffix): see clip_name."""
+    return stem.replace(os.sep, NAME_SEPARATOR).replace("|", "_")
+
+
+def paired_entries(files: list[str], indices, stamps) -> list[Entry]:
+    """Entries of files[i] for i in indices in the pairs layout: each recording with the
+    transcript of its stem, and what is neither. stamps: size, mtime_ns, size, ... of `files`.
+
+    Every file of a stem must be among the indices (planning groups the files by their clip
+    name, which a stem decides)."""
     audio: dict[str, int] = {}  # stem -> index in files
     transcripts: dict[str, int] = {}
     extra: list[tuple[bool, str, int]] = []  # a second file of a stem (a.wav beside a.WAV)
     entries = []
-    for i, rel in enumerate(files):
-        # os.path.splitext's split, faster (no listed name starts with a dot: those are hidden)
-        stem, dot, suffix = rel.rpartition(".")
-        if not dot or os.sep in suffix:
-            stem, suffix = rel, ""
-        else:
-            suffix = suffix.lower()
-        if not stem or stem[-1] == os.sep:
-            entries.append(Entry(name=rel, problem="unsupported_file", detail="no name before the suffix"))
-        elif suffix == _TRANSCRIPT:
-            if transcripts.setdefault(stem, i) != i:
-                extra.append((False, stem, i))
-        elif suffix in _AUDIO:
+    kind_of = KINDS.get
+    for i in indices:
+        rel = files[i]
+        stem, _, suffix = rel.rpartition(".")  # split(rel), inlined for its common case
+        kind = kind_of(suffix)
+        if kind is None:
+            stem, kind = split(rel)
+        if kind == AUDIO:
             if audio.setdefault(stem, i) != i:
                 extra.append((True, stem, i))
+        elif kind == TRANSCRIPT:
+            if transcripts.setdefault(stem, i) != i:
+                extra.append((False, stem, i))
         else:
             entries.append(
                 Entry(
@@ -292,25 +277,19 @@ def _pair(files: list[str]):
                     detail=f"expected audio ({' '.join(AUDIO_SUFFIXES)}) with a .txt transcript",
                 )
             )
-    return audio, transcripts, extra, entries
-
-
-def _pair_entries(files: list[str], paired, stamps: list[int]) -> list[Entry]:
-    """Entries of the paired files; stamps: size, mtime_ns, size, ... of `files`, flat."""
-    audio, transcripts, extra, entries = paired
     # a.wav beside a.WAV or a.flac would both become wavs/a.wav: keep the first by name
     duplicates: dict[tuple[bool, str], list[int]] = {}
     for is_audio, stem, i in extra:
         kind = audio if is_audio else transcripts
         duplicates.setdefault((is_audio, stem), [kind[stem]]).append(i)
-    for (is_audio, stem), indices in duplicates.items():
-        first, *others = sorted(indices, key=files.__getitem__)
+    for (is_audio, stem), found in duplicates.items():
+        first, *others = sorted(found, key=files.__getitem__)
         (audio if is_audio else transcripts)[stem] = first
         for i in others:
             entries.append(Entry(name=files[i], problem="duplicate_name", detail=f"same name as {files[first]}"))
     for stem, a in audio.items():
         t = transcripts.pop(stem, None)
-        name = clip_name(stem)
+        name = stem.replace(os.sep, NAME_SEPARATOR).replace("|", "_")  # stem_name(stem), inlined
         if t is None:
             entries.append(Entry(name, files[a], None, problem="missing_transcript",
                                  detail=f"no {os.path.basename(stem)}.txt beside it",
@@ -319,7 +298,7 @@ def _pair_entries(files: list[str], paired, stamps: list[int]) -> list[Entry]:
             pair = (stamps[2 * a], stamps[2 * a + 1], stamps[2 * t], stamps[2 * t + 1])
             entries.append(_new_entry(Entry, (name, files[a], files[t], None, None, "", pair)))
     for stem, t in transcripts.items():
-        entries.append(Entry(clip_name(stem), None, files[t], problem="missing_audio",
+        entries.append(Entry(stem_name(stem), None, files[t], problem="missing_audio",
                              detail=f"no recording beside {files[t]} "
                                     f"(looked for {'/'.join(AUDIO_SUFFIXES)})",
                              stamps=(stamps[2 * t], stamps[2 * t + 1])))  # fmt: skip
@@ -464,8 +443,6 @@ def _unlisted(files: set[str], used: set[str], kind: str) -> list[Entry]:
 
 def _unique_names(entries: list[Entry]) -> list[Entry]:
     """Clips whose names collide get `~hash` of their input path (problems keep their names)."""
-    if len({e[0] for e in entries}) == len(entries):
-        return entries  # the usual case, told by one set of names
     counts: dict[str, int] = {}
     for e in entries:
         if not e.problem or e.audio:
@@ -479,14 +456,37 @@ def _unique_names(entries: list[Entry]) -> list[Entry]:
     return out
 
 
-def discover(input_dir: str, layout: str = "auto", known_state: str = "") -> Discovery:
-    """Every input of `input_dir` as entries sorted by name, and how the folder was read; no
-    entries if the folder is still in `known_state` (a Discovery.state of before)."""
+def named_and_sorted(entries: list[Entry]) -> list[Entry]:
+    """Entries with unique clip names (see _unique_names), sorted by name."""
+    if len({e[0] for e in entries}) != len(entries):
+        entries = _unique_names(entries)
+        if len({e[0] for e in entries}) != len(entries):
+            # by (name, file): "\0" sorts below every character a name holds
+            return sorted(entries, key=lambda e: f"{e.name}\0{e.file}")
+    entries.sort(key=itemgetter(0))  # names distinct (the usual case): by name, in C
+    return entries
+
+
+@dataclass
+class Listing:
+    """What the input folder holds, and how it is read (discovery's first step)."""
+
+    root: str
+    layout: str  # pairs, table or manifest: what was found or configured
+    how: str  # how the layout is read, for the log
+    files: list[str]  # every listed file below root (relative), in listing order
+    problems: list[Entry]  # what cannot be an input, decided by its name or type
+    entries: list[Entry] | None  # in a table or manifest layout: every entry; pairs: None
+
+
+def read_folder(input_dir: str, layout: str = "auto") -> Listing:
+    """List the input folder and decide its layout; in a table or manifest layout, read the rows.
+    Opens nothing but a table or manifests."""
     with no_cycle_collection():
-        return _discover(input_dir, layout, known_state)
+        return _read_folder(input_dir, layout)
 
 
-def _discover(input_dir: str, layout: str, known_state: str) -> Discovery:
+def _read_folder(input_dir: str, layout: str) -> Listing:
     if not os.path.isdir(input_dir):
         raise InputDirError(f"config key input_dir: {input_dir!r} is not a folder")
     if layout not in LAYOUTS:
@@ -506,7 +506,6 @@ def _discover(input_dir: str, layout: str, known_state: str) -> Discovery:
                 f"({manifests[0]}): set input_layout to table or manifest"
             )
         layout = "table" if has_table else "manifest" if manifests else "pairs"
-    state = ""
     if layout == "table":
         if TABLE_FILE not in files:
             raise InputDirError(f"config key input_layout is table: no {TABLE_FILE} in {input_dir}")
@@ -523,14 +522,23 @@ def _discover(input_dir: str, layout: str, known_state: str) -> Discovery:
         entries, used, how = _manifests(input_dir, listed, manifests)
         entries += _unlisted(listed, used, "manifest")
     else:
-        how = "each recording with the .txt of the same name beside it, in any folder"
-        entries, state = _paired_layout(input_dir, files, problems, known_state)
+        how, entries = "each recording with the .txt of the same name beside it, in any folder", None
+    return Listing(input_dir, layout, f"{layout}: {how}", files, problems, entries)
+
+
+@dataclass
+class Discovery:
+    entries: list[Entry]
+    layout: str  # what was found and how it is read, for the log
+
+
+def discover(input_dir: str, layout: str = "auto") -> Discovery:
+    """Every input of `input_dir` as entries sorted by name, in one process (planning makes the
+    pairs layout's entries per job unit, in forked processes: jobunits.plan)."""
+    listing = read_folder(input_dir, layout)
+    with no_cycle_collection():
+        entries = listing.entries
         if entries is None:
-            return Discovery(entries=[], layout=f"{layout}: {how}", state=state, unchanged=True)
-    entries = _unique_names(entries + problems)
-    if len({e[0] for e in entries}) == len(entries):
-        entries.sort(key=itemgetter(0))  # names distinct: by name, in C
-    else:
-        # by (name, file): "\0" sorts below every character a name holds
-        entries.sort(key=lambda e: f"{e.name}\0{e.file}")
-    return Discovery(entries=entries, layout=f"{layout}: {how}", state=state)
+            stamps = array.array("q", stat_slice((listing.root, listing.files), 0, len(listing.files)))
+            entries = paired_entries(listing.files, range(len(listing.files)), stamps)
+        return Discovery(named_and_sorted(entries + listing.problems), listing.how)
