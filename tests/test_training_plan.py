@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from f5flow.training import TrainingError, hardware, runs, schedule
 
@@ -109,6 +111,30 @@ def test_planned_updates_follow_upstreams_sampler():
     # 10 clips of 3.2 s = 300 frames each: 4 fit in 1200 frames -> 3 batches per epoch
     assert schedule.planned_updates([3.2] * 10, TRAIN, epochs=12) == 36
     assert schedule.planned_updates([3.2] * 10, {**TRAIN, "grad_accumulation_steps": 2}, epochs=12) == 24
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.3, 1.0, 2.56, 3.2, 7.5, 12.8, 30.0]) | st.floats(0.0, 40.0), max_size=60),
+    st.sampled_from([300, 1200, 3000]),
+    st.sampled_from([0, 1, 3, 64]),
+)
+def test_the_batch_count_is_upstreams_sampler_length(durations, threshold, max_samples):
+    # upstream's real sampler over a dataset of these durations: ties, clips over the threshold
+    # (left out), max_samples full before the frames are, an empty set
+    from f5_tts.model.dataset import DynamicBatchSampler
+    from torch.utils.data import SequentialSampler
+
+    class Frames:
+        def __len__(self):
+            return len(durations)
+
+        def get_frame_len(self, index):  # as upstream's CustomDataset computes it
+            return durations[index] * 24000 / 256
+
+    upstream = DynamicBatchSampler(SequentialSampler(Frames()), threshold, max_samples=max_samples,
+                                   random_seed=schedule.RESUMABLE_SEED, drop_residual=False)  # fmt: skip
+    assert schedule.dynamic_batch_count(durations, threshold, max_samples) == len(upstream)
 
 
 def test_checkpoints_of_an_unrecorded_run_are_a_previous_run(tmp_path):
