@@ -29,15 +29,6 @@ def test_slices_cover_every_item_once_in_order(always_forked):
     assert sum(r[2] for r in results) == sum(data)
 
 
-def test_work_in_the_background_gives_what_map_slices_gives(always_forked):
-    data = list(range(1000))
-    with forked.in_background(slice_sum, data, len(data)) as results:
-        meanwhile = sum(data)  # this process works on while the slices run
-        assert results() == forked.map_slices(slice_sum, data, len(data))
-        assert results() is results()  # waited for once
-    assert meanwhile == sum(r[2] for r in results())
-
-
 def test_below_the_threshold_nothing_is_forked():
     assert forked.map_slices(slice_sum, [1, 2, 3], 3) == [(0, 3, 6)]
 

@@ -13,7 +13,6 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 MIN_ITEMS = 50_000
 # Planning on a shared login node: a few processes, not one per core of a 128-core machine.
@@ -43,38 +42,15 @@ def _run_slice(start: int, stop: int):
 
 def map_slices(function: Callable, data, n_items: int, min_items: int | None = None) -> list:
     """[function(data, start, stop) for consecutive slices covering range(n_items)], in order."""
-    with in_background(function, data, n_items, min_items) as results:
-        return results()
-
-
-@contextmanager
-def in_background(function: Callable, data, n_items: int, min_items: int | None = None):
-    """map_slices started in forked processes; yields a function that waits for its results, so
-    this process can do other work meanwhile (in this process, that function does the work)."""
-    results: list = []
     workers = processes()
     if n_items < (MIN_ITEMS if min_items is None else min_items) or workers < 2:
-
-        def work_here() -> list:
-            if not results:
-                results.append(function(data, 0, n_items))
-            return results
-
-        yield work_here
-        return
+        return [function(data, 0, n_items)]
     n_slices = min(n_items, workers * SLICES_PER_PROCESS)
     bounds = [n_items * i // n_slices for i in range(n_slices + 1)]
     context = mp.get_context("fork")
     with ProcessPoolExecutor(workers, context, initializer=_inherit, initargs=(function, data)) as pool:
-        pending = pool.map(_run_slice, bounds[:-1], bounds[1:])
-
-        def wait() -> list:
-            if not results:
-                results.extend(pending)
-            return results
-
         try:
-            yield wait
+            return list(pool.map(_run_slice, bounds[:-1], bounds[1:]))
         except BaseException:
-            pool.shutdown(cancel_futures=True)  # nobody will wait for those slices
+            pool.shutdown(cancel_futures=True)  # nobody will wait for the other slices (Ctrl-C)
             raise
