@@ -7,7 +7,8 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import configuration, errors, hub, inputs, jobunits, model, runlock  # noqa: E402
+from f5flow import configuration, errors, hub, model, runlock  # noqa: E402
+from f5flow.planning import jobunits  # noqa: E402
 from f5flow import summary, text, vocabulary, weights  # noqa: E402
 from f5flow.training import startup  # noqa: E402
 
@@ -63,17 +64,26 @@ try:
     if workflow.is_main_process:
         # Discovery lists the folder, stats the files it pairs and reads a table or manifest (no
         # recording opened), at every start-up; the manifests it changes re-run their units.
-        UNITS, LAYOUT = jobunits.plan(
+        PLAN = jobunits.plan(
             config["input_dir"],
             config["input_layout"],
             config["shard_size"],
             config["min_units"],
             UNIT_MANIFESTS,
+            {
+                "text_column": config["input_text_column"],
+                "split": config["input_split"],
+                # an hf://datasets/ input missing from the cache: fetched, except in a dry run
+                "fetch": not workflow.output_settings.dryrun,
+            },
         )
+        # the layout is known before anything is decoded: said at every start, dry runs too
+        print(f"f5flow input: {PLAN.layout} ({PLAN.found})", file=sys.stderr)
     else:
         # A cluster job parses this file again: it takes the units planning wrote instead of
         # listing a million files once more.
-        UNITS, LAYOUT = jobunits.read_plan(UNIT_MANIFESTS)
+        PLAN = jobunits.read_plan(UNIT_MANIFESTS)
+    UNITS, LAYOUT = PLAN.units, PLAN.layout
     PRETRAINED_VOCAB_SHA256 = vocabulary.fingerprint(config["pretrained_vocab"])
     BACKBONE, ARCH = model.architecture(
         config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]

@@ -2,14 +2,15 @@
 
 import os
 
-from f5flow import jobunits, preprocess, records, snakejob, text
+from f5flow import preprocess, records, snakejob, text
+from f5flow.planning import jobunits
 
 with snakejob.run(snakemake):
     unit_records = preprocess.process_unit(
         jobunits.read_manifest(snakemake.input.manifest),
-        # from config, not params: where the folder is is no reason to re-run (its files'
+        # from the plan, not params: where the folder is is no reason to re-run (its files'
         # names, sizes and mtimes are in the manifest)
-        input_dir=os.path.abspath(snakemake.config["input_dir"]),
+        input_dir=jobunits.read_plan(os.path.dirname(snakemake.input.manifest)).root,
         wav_dir=snakemake.output.wavs,
         threads=snakemake.threads,
         options=text.TextOptions(**snakemake.params.text),

@@ -2,8 +2,11 @@
 
 `build(kind, root)` writes one folder and returns its `Expected` fates: one folder per layout
 (pairs flat and nested, LJSpeech tables with 2 and 3 columns, F5-TTS's table with a header, NeMo
-JSON-lines manifests), one per audio format (FLAC, MP3, Ogg Vorbis, Opus, M4A), a hostile folder
-with every messy case users send, and a folder where nothing can be kept.
+JSON-lines manifests, Common Voice releases with the newer and the older column set, Hugging Face
+parquet and save_to_disk data written by the `datasets` library and an audiofolder, a Kaldi data
+directory with segments, MFA `.lab` and LibriTTS), one per audio format (FLAC, MP3, Ogg Vorbis,
+Opus, M4A), a hostile folder with every messy case users send, and a folder where nothing can be
+kept. `input_dir` names a file inside the folder where `Expected.input` says so.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ class Expected:
     # inputs whose clip names collide: input audio file -> text (names get ~hash)
     collisions: dict[str, str] = field(default_factory=dict)
     exit_ok: bool = True
+    unused: set[str] = field(default_factory=set)  # files of the layout not read (unused_file)
+    speakers: dict[str, str] = field(default_factory=dict)  # clip name -> speaker, where told
+    how: tuple[str, ...] = ()  # said on the console: the layout and the text column read
+    input: str = ""  # input_dir below the folder ("": the folder itself)
 
 
 class Writer:
@@ -116,6 +123,7 @@ def pairs_nested(w: Writer) -> Expected:
             sentence = SENTENCES[2 * i + j]
             w.clip(f"{spk}/{chapter}/utt{j}", sentence)
             exp.kept[f"{spk}__{chapter}__utt{j}"] = sentence
+            exp.speakers[f"{spk}__{chapter}__utt{j}"] = spk  # the first folder
     return exp
 
 
@@ -296,6 +304,239 @@ def nothing_kept(w: Writer) -> Expected:
     return exp
 
 
+def _seconds(sentence: str) -> float:
+    return max(1.5, len(sentence.replace(" ", "")) / CHARS_PER_SECOND)
+
+
+CV_NEW = ["client_id", "path", "sentence_id", "sentence", "sentence_domain", "up_votes",
+          "down_votes", "age", "gender", "accents", "variant", "locale", "segment"]  # fmt: skip
+CV_OLD = ["client_id", "path", "sentence", "up_votes", "down_votes", "age", "gender", "accent",
+          "locale", "segment"]  # fmt: skip
+
+
+def _cv_table(w: Writer, name: str, columns: list[str], rows: list[tuple[str, str, str]]) -> None:
+    lines = ["\t".join(columns)]
+    for client, clip, sentence in rows:
+        values = {"client_id": client, "path": clip, "sentence": sentence, "locale": "vi",
+                  "up_votes": "2", "down_votes": "0", "sentence_id": "ab" + clip[-5:-4]}  # fmt: skip
+        lines.append("\t".join(values.get(c, "") for c in columns))
+    w.text(name, "\n".join(lines) + "\n")
+
+
+def common_voice(w: Writer) -> Expected:
+    # a release with every table, the newer column set: validated less test is read
+    exp = Expected(how=("commonvoice: Common Voice validated.tsv less test.tsv's clips", "text from column sentence, speaker client_id"))
+    clips = [f"common_voice_vi_{i}.mp3" for i in range(7)]
+    for i, clip in enumerate(clips):
+        w.audio(f"clips/{clip}", _seconds(SENTENCES[i]), rate=48000 if i % 2 else 32000, fmt="mp3")
+    speakers = ["c0ffee" * 4, "beef" * 6]
+    validated = [(speakers[i % 2], clips[i], SENTENCES[i]) for i in range(5)]
+    validated.append((speakers[0], "common_voice_vi_99.mp3", SENTENCES[9]))  # no such clip
+    validated.append((speakers[1], clips[6], "xin chào"))  # too few words
+    for i in range(4):
+        exp.kept[clips[i].removesuffix(".mp3")] = SENTENCES[i]
+        exp.speakers[clips[i].removesuffix(".mp3")] = speakers[i % 2]
+    exp.rejected["validated.tsv:7"] = "missing_audio"
+    exp.rejected[f"clips/{clips[6]}"] = "too_few_words"
+    _cv_table(w, "validated.tsv", CV_NEW, validated)
+    _cv_table(w, "test.tsv", CV_NEW, [validated[4]])  # held out: never trained on
+    exp.unused.add("validated.tsv:6")
+    _cv_table(w, "train.tsv", CV_NEW, validated[:2])
+    _cv_table(w, "dev.tsv", CV_NEW, validated[2:3])
+    _cv_table(w, "invalidated.tsv", CV_NEW, [(speakers[0], clips[5], SENTENCES[5])])
+    _cv_table(w, "other.tsv", CV_NEW, [])
+    w.text("clip_durations.tsv", "clip\tduration[ms]\n")
+    exp.unused |= {"train.tsv", "dev.tsv", "invalidated.tsv", "other.tsv", "clip_durations.tsv",
+                   f"clips/{clips[5]}"}  # fmt: skip
+    return exp
+
+
+def common_voice_validated_only(w: Writer) -> Expected:
+    # as many download it: clips/ and validated.tsv only, the older column set
+    exp = Expected(how=("commonvoice: Common Voice validated.tsv: ", "text from column sentence", "(3 recordings, 3 transcripts)"))
+    rows = []
+    for i in range(3):
+        clip = f"common_voice_vi_{20 + i}.mp3"
+        w.audio(f"clips/{clip}", _seconds(SENTENCES[i]), fmt="mp3")
+        rows.append(("speaker" + str(i), clip, SENTENCES[i]))
+        exp.kept[clip.removesuffix(".mp3")] = SENTENCES[i]
+        exp.speakers[clip.removesuffix(".mp3")] = "speaker" + str(i)
+    _cv_table(w, "validated.tsv", CV_OLD, rows)
+    return exp
+
+
+def common_voice_tsv(w: Writer) -> Expected:
+    # one table given as input_dir: train.tsv only
+    exp = common_voice(w)
+    exp.input = "train.tsv"
+    exp.how = ("Common Voice train.tsv (the table given as input_dir)", "text from column sentence")
+    kept = dict(list(exp.kept.items())[:2])
+    exp.speakers = {k: exp.speakers[k] for k in kept}
+    others = {f"clips/{c}.mp3" for c in exp.kept if c not in kept} | {"clips/common_voice_vi_4.mp3",
+                                                                      "clips/common_voice_vi_5.mp3",
+                                                                      "clips/common_voice_vi_6.mp3"}  # fmt: skip
+    exp.kept = kept
+    exp.rejected = {}
+    exp.unused = others | {"validated.tsv", "test.tsv", "dev.tsv", "invalidated.tsv", "other.tsv",
+                           "clip_durations.tsv"}  # fmt: skip
+    return exp
+
+
+def _wav_bytes(w: Writer, seconds: float, rate=16000) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, w.signal(seconds, rate), rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def _hf_dataset(w: Writer, sentences, names, speakers):
+    import datasets
+
+    audio = [{"bytes": _wav_bytes(w, _seconds(s)), "path": f"{n}.wav"} for s, n in zip(sentences, names)]
+    data = {"audio": audio, "transcription": list(sentences), "speaker_id": list(speakers)}
+    return datasets.Dataset.from_dict(data).cast_column("audio", datasets.Audio(decode=False))
+
+
+def hf_parquet(w: Writer) -> Expected:
+    # the Hub's layout: data/{split}-00000-of-00001.parquet, the audio's bytes in the rows
+    exp = Expected(how=("parquet: Hugging Face parquet, split train (1 files): text from column transcription, audio from column audio", "(5 recordings, 5 transcripts)"))
+    names = [f"vivos_{i:04d}" for i in range(5)]
+    train = _hf_dataset(w, SENTENCES[:5], names, ["spkA", "spkA", "spkB", "spkB", "spkB"])
+    # a row that keeps only a path, to a file that is not there
+    rows = train.to_dict()
+    rows["audio"][4] = {"bytes": None, "path": "/elsewhere/vivos_0004.wav"}
+    import datasets
+
+    train = datasets.Dataset.from_dict(rows).cast_column("audio", datasets.Audio(decode=False))
+    os.makedirs(os.path.join(w.root, "data"), exist_ok=True)
+    # (a batch size: datasets would otherwise stat the missing path to size its batches)
+    train.to_parquet(os.path.join(w.root, "data", "train-00000-of-00001.parquet"), batch_size=100)
+    test = _hf_dataset(w, SENTENCES[5:7], ["t0", "t1"], ["spkC", "spkC"])
+    test.to_parquet(os.path.join(w.root, "data", "test-00000-of-00001.parquet"))
+    for i, (name, speaker) in enumerate(zip(names[:4], ["spkA", "spkA", "spkB", "spkB"])):
+        exp.kept[name] = SENTENCES[i]
+        exp.speakers[name] = speaker
+    exp.rejected["data/train-00000-of-00001.parquet#row=4"] = "missing_audio"
+    w.text("README.md", "---\nlanguage: vi\n---\n# a dataset card\n")
+    exp.unused |= {"data/test-00000-of-00001.parquet", "README.md"}
+    return exp
+
+
+def hf_parquet_file(w: Writer) -> Expected:
+    exp = hf_parquet(w)
+    # the file's folder is the input: its other files are listed, not read
+    exp.input = "data/train-00000-of-00001.parquet"
+    exp.unused = {"test-00000-of-00001.parquet"}
+    exp.rejected = {"train-00000-of-00001.parquet#row=4": "missing_audio"}
+    return exp
+
+
+def hf_save_to_disk(w: Writer) -> Expected:
+    import datasets
+
+    exp = Expected(how=("save_to_disk: Hugging Face save_to_disk, split train (1 files): text from column transcription",))
+    names = [f"infore_{i:04d}" for i in range(4)]
+    train = _hf_dataset(w, SENTENCES[:4], names, ["a", "b", "a", "b"])
+    test = _hf_dataset(w, SENTENCES[4:6], ["x0", "x1"], ["c", "c"])
+    datasets.DatasetDict({"train": train, "test": test}).save_to_disk(w.root)
+    for i, name in enumerate(names):
+        exp.kept[name] = SENTENCES[i]
+        exp.speakers[name] = "ab"[i % 2]
+    exp.unused |= {"dataset_dict.json", "train/dataset_info.json", "train/state.json",
+                   "test/dataset_info.json", "test/state.json", "test/data-00000-of-00001.arrow"}  # fmt: skip
+    return exp
+
+
+def hf_audiofolder(w: Writer) -> Expected:
+    import csv
+    import io
+
+    exp = Expected(how=("audiofolder: Hugging Face audiofolder, every file (none is named by split): metadata.csv (file_name, text from column transcription)",))
+    rows = []
+    for i, sentence in enumerate(SENTENCES[:4]):
+        w.audio(f"audio/clip{i}.wav", _seconds(sentence))
+        rows.append({"file_name": f"audio/clip{i}.wav", "transcription": sentence})
+        exp.kept[f"audio__clip{i}"] = sentence
+    rows[1]["transcription"] = "xin chào, các bạn thân mến."  # a comma inside a quoted field
+    exp.kept["audio__clip1"] = "xin chào, các bạn thân mến."
+    w.audio("audio/extra.wav", 2.0)
+    exp.rejected["audio/extra.wav"] = "not_in_metadata"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["file_name", "transcription"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    w.text("metadata.csv", out.getvalue())
+    return exp
+
+
+def kaldi(w: Writer) -> Expected:
+    # a data directory (data/train) of a recipe whose recordings are two longer files, cut by
+    # segments; wav.scp paths relative to the recipe folder, as Kaldi recipes write them
+    exp = Expected(how=("kaldi: Kaldi data directory", "text, utt2spk, segments (cut in stage 0)", "(3 recordings, 8 transcripts)"))
+    exp.input = "data/train"
+    text_lines, segments, utt2spk = [], [], []
+    for r, rec in enumerate(["rec1", "rec2"]):
+        sentences = SENTENCES[3 * r : 3 * r + 3]
+        spans, t = [], 0.2
+        for sentence in sentences:
+            length = _seconds(sentence)
+            spans.append((round(t, 2), round(t + length, 2)))
+            t += length + 0.5
+        w.audio(f"wav/{rec}.flac", t + 0.3, fmt="flac")
+        for k, (sentence, (start, end)) in enumerate(zip(sentences, spans)):
+            utt = f"spk{r}-{rec}-{k:02d}"
+            segments.append(f"{utt} {rec} {start:.2f} {end:.2f}")
+            text_lines.append(f"{utt} {sentence}")
+            utt2spk.append(f"{utt} spk{r}")
+            exp.kept[utt] = sentence
+            exp.speakers[utt] = f"spk{r}"
+    # a recording given as a command: never run
+    segments.append("spk0-rec3-00 rec3 0.00 2.00")
+    text_lines.append(f"spk0-rec3-00 {SENTENCES[7]}")
+    utt2spk.append("spk0-rec3-00 spk0")
+    exp.rejected["text:7"] = "piped_command"
+    # a segment past the recording's end
+    segments.append("spk1-rec2-09 rec2 40.00 43.00")
+    text_lines.append(f"spk1-rec2-09 {SENTENCES[8]}")
+    utt2spk.append("spk1-rec2-09 spk1")
+    # (wav.scp's paths start at the recipe folder, above the data directory: named absolute)
+    exp.rejected[os.path.join(w.root, "wav", "rec2.flac") + "#t=40,43"] = "segment_out_of_range"
+    w.text("data/train/wav.scp", "rec1 wav/rec1.flac\nrec2 wav/rec2.flac\nrec3 sox wav/rec3.flac -t wav - |\n")
+    w.text("data/train/text", "\n".join(text_lines) + "\n")
+    w.text("data/train/utt2spk", "\n".join(utt2spk) + "\n")
+    w.text("data/train/spk2utt", "spk0 spk0-rec1-00\n")
+    w.text("data/train/segments", "\n".join(segments) + "\n")
+    exp.unused |= {"spk2utt"}
+    return exp
+
+
+def mfa_lab(w: Writer) -> Expected:
+    exp = Expected(how=("mfa: each recording with the .lab of the same name beside it", "(3 recordings, 3 transcripts)"))
+    for i, (spk, sentence) in enumerate(zip(["anh", "anh", "chi"], SENTENCES)):
+        w.audio(f"{spk}/utt{i}.wav", _seconds(sentence))
+        w.text(f"{spk}/utt{i}.lab", sentence)
+        exp.kept[f"{spk}__utt{i}"] = sentence
+        exp.speakers[f"{spk}__utt{i}"] = spk
+    return exp
+
+
+def libritts(w: Writer) -> Expected:
+    exp = Expected(how=("libritts: each recording with the .normalized.txt of the same name beside it", "(3 recordings, 3 transcripts)"))
+    for i, sentence in enumerate(SENTENCES[:3]):
+        stem = f"19/198/19_198_00000{i}_000000"
+        w.audio(f"{stem}.wav", _seconds(sentence), rate=24000)
+        w.text(f"{stem}.normalized.txt", sentence)
+        w.text(f"{stem}.original.txt", sentence.upper() + " 2024")
+        exp.kept[stem.replace("/", "__")] = sentence
+        exp.speakers[stem.replace("/", "__")] = "19"
+        exp.unused.add(f"{stem}.original.txt")
+    w.text("19/198/19_198.trans.tsv", "x\ty\n")
+    w.text("19/198/19_198.book.tsv", "x\ty\n")
+    exp.unused |= {"19/198/19_198.trans.tsv", "19/198/19_198.book.tsv"}
+    return exp
+
+
 KINDS = {
     "pairs_flat": pairs_flat,
     "pairs_nested": pairs_nested,
@@ -304,6 +545,16 @@ KINDS = {
     "f5_table": f5_table,
     "nemo_manifest": nemo_manifest,
     **{f"format_{fmt}": audio_format(fmt) for fmt in ("flac", "mp3", "ogg", "opus", "m4a")},
+    "common_voice": common_voice,
+    "common_voice_validated_only": common_voice_validated_only,
+    "common_voice_tsv": common_voice_tsv,
+    "hf_parquet": hf_parquet,
+    "hf_parquet_file": hf_parquet_file,
+    "hf_save_to_disk": hf_save_to_disk,
+    "hf_audiofolder": hf_audiofolder,
+    "kaldi": kaldi,
+    "mfa_lab": mfa_lab,
+    "libritts": libritts,
     "hostile": hostile,
     "nothing_kept": nothing_kept,
 }

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from f5flow import forked, inputs, jobunits
-from f5flow.inputs import Entry
+from f5flow.planning import forked, jobunits, layouts
+from f5flow.records import Entry
 
 
 def slice_sum(data, start, stop):
@@ -55,7 +55,7 @@ def test_planning_gives_the_units_of_discovery(tmp_path, monkeypatch, shard_size
                  "spk.1.flac", "spk.1.txt", ".hidden.wav", "odd|name.wav"):  # fmt: skip
         with open(tmp_path / "in" / name, "wb") as f:
             f.write(name.encode())
-    expected = jobunits.assign_units(inputs.discover(str(tmp_path / "in")).entries, shard_size, 2)
+    expected = jobunits.assign_units(layouts.discover(str(tmp_path / "in")).entries, shard_size, 2)
     assert any("~" in e.name for m in expected.values() for e in m)  # names that collided
     if in_forks:
         if forked.processes() < 2:
@@ -64,7 +64,7 @@ def test_planning_gives_the_units_of_discovery(tmp_path, monkeypatch, shard_size
     else:
         monkeypatch.setattr(forked, "MIN_ITEMS", 10**9)
     folder = tmp_path / "units"
-    ids, layout = jobunits.plan(str(tmp_path / "in"), "auto", shard_size, 2, str(folder))
+    ids, layout, _, _ = jobunits.plan(str(tmp_path / "in"), "auto", shard_size, 2, str(folder))
     assert ids == sorted(expected) and layout.startswith("pairs")
     for unit in ids:
         assert jobunits.read_manifest(str(folder / f"{unit}.json")) == expected[unit], unit

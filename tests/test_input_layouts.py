@@ -35,9 +35,12 @@ def test_every_input_gets_its_fate(tmp_path, kind):
     inputs = tmp_path / "input"
     expected = input_fixtures.build(kind, str(inputs))
     before = tree_digest(inputs)
-    proc = snakemake(tmp_path / "run", "metadata", check=False, input_dir=inputs,
+    proc = snakemake(tmp_path / "run", "metadata", check=False, input_dir=inputs / expected.input,
                      dataset_name="ds")  # fmt: skip
     assert tree_digest(inputs) == before, "the input folder was modified"
+    # the layout and the text column, said before any job ran
+    said = proc.stderr.split("Building DAG of jobs")[0]
+    assert "f5flow input: " in said and all(part in said for part in expected.how), said
     data = tmp_path / "run" / "data" / "ds"
     if not expected.exit_ok:
         assert proc.returncode != 0
@@ -59,10 +62,14 @@ def test_every_input_gets_its_fate(tmp_path, kind):
         assert name.startswith("x__y~") and kept.pop(name) == text
     assert kept == expected.kept
     rejected = read_tsv(data / "rejected.tsv")
-    assert {r["file"]: r["reason"] for r in rejected if r["reason"] != "ignored_system_file"} == (
+    not_candidates = ("ignored_system_file", "unused_file")
+    assert {r["file"]: r["reason"] for r in rejected if r["reason"] not in not_candidates} == (
         expected.rejected
     )
     assert {r["file"] for r in rejected if r["reason"] == "ignored_system_file"} == expected.ignored
+    assert {r["file"] for r in rejected if r["reason"] == "unused_file"} == expected.unused
+    speakers = {row["clip"]: row["speaker"] for row in quality if row["clip"] in expected.kept and row["speaker"]}
+    assert speakers == expected.speakers
     flagged = {
         row["clip"]: {part.split(":")[0] for part in row["reason"].split("; ")}
         for row in quality
@@ -77,4 +84,4 @@ def test_every_input_gets_its_fate(tmp_path, kind):
     # every input appears once in quality.tsv
     assert len(quality) == len(expected.kept) + len(expected.collisions) + len(
         expected.rejected
-    ) + len(expected.ignored)
+    ) + len(expected.ignored) + len(expected.unused)

@@ -3,7 +3,8 @@ import os
 
 import pytest
 
-from f5flow import inputs
+from f5flow import records
+from f5flow.planning import layouts, listing
 
 
 def touch(folder, *names):
@@ -14,7 +15,7 @@ def touch(folder, *names):
 
 
 def found(folder, layout="auto"):
-    return {e.name: e for e in inputs.discover(str(folder), layout).entries}
+    return {e.name: e for e in layouts.discover(str(folder), layout).entries}
 
 
 def files(entry):
@@ -23,11 +24,11 @@ def files(entry):
 
 def test_stamps_follow_each_file_change(tmp_path):
     touch(tmp_path, "a.wav", "a.txt")
-    [before] = inputs.discover(str(tmp_path)).entries
+    [before] = layouts.discover(str(tmp_path)).entries
     # (size, mtime_ns) of the audio, then of the transcript
     assert before.stamps[0::2] == (1, 1)
     (tmp_path / "a.txt").write_text("a new transcript")
-    [after] = inputs.discover(str(tmp_path)).entries
+    [after] = layouts.discover(str(tmp_path)).entries
     assert after.stamps[:2] == before.stamps[:2] and after.stamps[2:] != before.stamps[2:]
 
 
@@ -35,7 +36,7 @@ def test_a_dotted_stem_keeps_its_dots(tmp_path):
     # only the audio suffix goes: spk.1.wav and spk.2.wav are two clips, not a collision
     touch(tmp_path, "spk.1.wav", "spk.1.txt", "spk.2.wav", "spk.2.txt")
     assert sorted(found(tmp_path)) == ["spk.1", "spk.2"]
-    assert inputs.clip_name("a/b.c.flac") == "a__b.c"
+    assert listing.clip_name("a/b.c.flac") == "a__b.c"
 
 
 def test_pairs_orphans_strays_and_system_files(tmp_path):
@@ -48,14 +49,14 @@ def test_pairs_orphans_strays_and_system_files(tmp_path):
     assert files(entries["sub__d"]) == ("sub/d.m4a", "sub/d.txt")
     assert entries["notes.md"].problem == "unsupported_file"
     for ignored in (".DS_Store", "Thumbs.db", "__MACOSX"):
-        assert entries[ignored].problem == inputs.IGNORED
+        assert entries[ignored].problem == records.IGNORED
     assert sorted(entries) == [".DS_Store", "Thumbs.db", "__MACOSX", "a", "b", "c", "notes.md",
                                "sub__d"]  # fmt: skip
 
 
 def test_nested_folders_never_collide(tmp_path):
     touch(tmp_path, "s1/a.wav", "s1/a.txt", "s2/a.wav", "s2/a.txt", "s1__a.wav", "s1__a.txt")
-    entries = inputs.discover(str(tmp_path)).entries
+    entries = layouts.discover(str(tmp_path)).entries
     names = [e.name for e in entries]
     assert len(set(names)) == 3
     assert {e.audio for e in entries} == {"s1/a.wav", "s2/a.wav", "s1__a.wav"}
@@ -86,7 +87,7 @@ def test_special_characters_are_kept_unsafe_names_are_not(tmp_path):
 def test_ljspeech_table(tmp_path):
     touch(tmp_path, "wavs/A.wav", "wavs/B.wav", "wavs/extra.wav")
     (tmp_path / "metadata.csv").write_text('A|"Hi" there|hi there\nB|text b\nonly\nC|c\n')
-    discovery = inputs.discover(str(tmp_path))
+    discovery = layouts.discover(str(tmp_path))
     entries = {e.name: e for e in discovery.entries}
     assert discovery.layout.startswith("table: metadata.csv without header (LJSpeech")
     assert "column 2 (text) and 3 (normalized)" in discovery.layout
@@ -101,7 +102,7 @@ def test_f5_table_with_header_and_utf16(tmp_path):
     touch(tmp_path, "clips/a.wav")
     table = "audio_file|text\nclips/a.wav|xin chào\nclips/a.wav|again\n"
     (tmp_path / "metadata.csv").write_bytes(b"\xff\xfe" + table.encode("utf-16-le"))
-    discovery = inputs.discover(str(tmp_path))
+    discovery = layouts.discover(str(tmp_path))
     entries = {e.name: e for e in discovery.entries}
     assert "F5-TTS format" in discovery.layout
     assert entries["clips__a"].text == "xin chào"
@@ -127,15 +128,18 @@ def test_layout_can_be_forced_and_ambiguity_is_an_error(tmp_path):
     touch(tmp_path, "a.wav", "a.txt")
     (tmp_path / "metadata.csv").write_text("a|xin chào\n")
     (tmp_path / "m.jsonl").write_text('{"audio_filepath": "a.wav", "text": "x"}\n')
-    with pytest.raises(inputs.InputDirError, match="set input_layout"):
-        inputs.discover(str(tmp_path))
+    with pytest.raises(layouts.InputDirError, match="set input_layout"):
+        layouts.discover(str(tmp_path))
     assert found(tmp_path, "pairs")["a"].transcript == "a.txt"
     assert found(tmp_path, "manifest")["a"].text == "x"
+    touch(tmp_path, "other/b.wav", "other/b.txt")
+    with pytest.raises(layouts.InputDirError, match="input_layout is table: .* does not hold one"):
+        layouts.discover(str(tmp_path / "other"), "table")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(inputs.InputDirError, match="input_layout is table"):
-        inputs.discover(str(tmp_path / "empty"), "table")
+    with pytest.raises(layouts.InputDirError, match="empty holds no files"):
+        layouts.discover(str(tmp_path / "empty"), "table")
 
 
 def test_missing_folder_names_the_key(tmp_path):
-    with pytest.raises(inputs.InputDirError, match="input_dir"):
-        inputs.discover(str(tmp_path / "nope"))
+    with pytest.raises(layouts.InputDirError, match="input_dir: .*nope does not exist"):
+        layouts.discover(str(tmp_path / "nope"))

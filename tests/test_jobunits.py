@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from f5flow import jobunits
-from f5flow.inputs import Entry
+from f5flow.planning import jobunits, layouts
+from f5flow.records import Entry
 
 
 def names(n):
@@ -68,7 +68,7 @@ def test_manifests_are_rewritten_only_where_a_unit_changed(tmp_path):
     assert sorted(jobunits.write_manifests(units, str(folder), "pairs")) == sorted(units)
     for unit, members in units.items():
         assert jobunits.read_manifest(str(folder / f"{unit}.json")) == members
-    assert jobunits.read_plan(str(folder)) == (sorted(units), "pairs")
+    assert jobunits.read_plan(str(folder))[:2] == (sorted(units), "pairs")
     mtimes = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
 
     assert jobunits.write_manifests(units, str(folder), "pairs") == []  # nothing changed: no write
@@ -97,7 +97,7 @@ def test_manifests_of_units_that_are_gone_are_removed(tmp_path):
 def test_planning_an_empty_folder_names_it_as_configured(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "recordings").mkdir()
-    with pytest.raises(jobunits.inputs.InputDirError, match=r"input_dir: recordings holds no files"):
+    with pytest.raises(layouts.InputDirError, match=r"input_dir: recordings holds no files"):
         jobunits.plan("recordings", "auto", 10, 1, str(tmp_path / "units"))
 
 
@@ -119,8 +119,8 @@ def test_planning_an_unchanged_folder_again_writes_nothing(tmp_path, monkeypatch
     first = jobunits.plan(str(recordings), "auto", 5, 2, str(units))
     before = mtimes(units)
     assert jobunits.STATE_FILE in before
-    made, real_entries = [], jobunits.inputs.paired_entries
-    monkeypatch.setattr(jobunits.inputs, "paired_entries", lambda *a: made.append(1) or real_entries(*a))
+    made, real_entries = [], jobunits.listing.paired_entries
+    monkeypatch.setattr(jobunits.listing, "paired_entries", lambda *a: made.append(1) or real_entries(*a))
     assert jobunits.plan(str(recordings), "auto", 5, 2, str(units)) == first
     assert made == [] and mtimes(units) == before  # stopped after the stats
     os.utime(recordings / "clip_011.txt", ns=(1, 1))  # the same names, one mtime changed
@@ -203,6 +203,6 @@ def test_planning_counts_entries_as_discovery_does(tmp_path):
     for extra, n_units in ((None, 4), ("n7.md", 8)):
         if extra:
             (folder / extra).write_bytes(b"x")
-        assert len(jobunits.inputs.discover(str(folder)).entries) == 40 + bool(extra)
-        ids, _ = jobunits.plan(str(folder), "auto", 10, 1, str(tmp_path / "units"))
+        assert len(layouts.discover(str(folder)).entries) == 40 + bool(extra)
+        ids = jobunits.plan(str(folder), "auto", 10, 1, str(tmp_path / "units")).units
         assert {unit.partition("of")[2] for unit in ids} == {str(n_units)}

@@ -6,7 +6,7 @@ import pytest
 import soundfile
 
 from f5flow import preprocess, records
-from f5flow.inputs import Entry
+from f5flow.records import Entry
 from f5flow.records import AudioQuality, ClipRecord, SourceAudio
 from f5flow.text import TextOptions
 

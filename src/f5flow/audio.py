@@ -64,9 +64,10 @@ def _db(value: float) -> float:
     return 20 * math.log10(value) if value > 0 else -math.inf
 
 
-def wav_declared_frames(path: str) -> int | None:
-    """Frames the RIFF header's data chunk promises, or None (not RIFF/WAVE, or open-ended)."""
-    with open(path, "rb") as f:
+def wav_declared_frames(path) -> int | None:
+    """Frames the RIFF header's data chunk promises, or None (not RIFF/WAVE, or open-ended).
+    path: a file name, or the recording's bytes (a dataset row's embedded audio)."""
+    with open(path, "rb") if isinstance(path, str) else io.BytesIO(path) as f:
         head = f.read(12)
         if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
             return None
@@ -91,18 +92,37 @@ def wav_declared_frames(path: str) -> int | None:
 BLOCK_FRAMES = 1 << 14
 
 
-def _read_blocks(f: soundfile.SoundFile, first: int) -> list:
-    blocks, size = [], first
-    while True:
-        block = f.read(size, dtype="float32", always_2d=True)
+def _read_blocks(f: soundfile.SoundFile, first: int, limit: int | None = None) -> list:
+    """Blocks of float32 frames: `first` frames, then the rest (up to `limit` frames in all)."""
+    blocks, size, left = [], first, limit
+    while left is None or left > 0:
+        block = f.read(size if left is None else min(size, left), dtype="float32", always_2d=True)
         if not len(block):
-            return blocks
+            break
         blocks.append(block)
         size = BLOCK_FRAMES
+        if left is not None:
+            left -= len(block)
+    return blocks
 
 
-def _read_soundfile(path: str) -> Decoded:
-    with soundfile.SoundFile(path) as f:
+def _frames(span, rate: int, total: int) -> tuple[int, int]:
+    """(first frame, frame count) of a span in seconds ((0, total) for the whole recording)."""
+    if span is None:
+        return 0, total
+    start, end = span
+    first, last = int(round(start * rate)), int(round(end * rate))
+    if total and last > total + int(TRUNCATION_TOLERANCE_SECONDS * rate):
+        raise AudioError(
+            "segment_out_of_range",
+            f"the segment {start:.3f}-{end:.3f} s ends after the recording ({total / rate:.3f} s)",
+        )
+    return first, min(last, total) - first if total else last - first
+
+
+def _read_soundfile(path, label: str, span=None) -> Decoded:
+    source = path if isinstance(path, str) else io.BytesIO(path)
+    with soundfile.SoundFile(source) as f:
         rate, channels = f.samplerate, f.channels
         fmt = f"{f.format}/{f.subtype}"
         declared = None  # frames the header promises, where a format says
@@ -110,21 +130,25 @@ def _read_soundfile(path: str) -> Decoded:
             declared = wav_declared_frames(path)
         elif f.format == "FLAC":
             declared = f.frames  # STREAMINFO's total
-        if f.frames / rate > MAX_DECODE_SECONDS:
-            return Decoded(None, rate, channels, fmt, f.frames / rate)
+        first, frames = _frames(span, rate, f.frames)
+        if frames / rate > MAX_DECODE_SECONDS:
+            return Decoded(None, rate, channels, fmt, frames / rate)
+        if span is not None:
+            declared = frames if declared is not None else None
+            f.seek(first)
         try:
             # the length the header gives in one read (no copies), then whatever follows it
-            blocks = _read_blocks(f, first=f.frames or BLOCK_FRAMES)
+            blocks = _read_blocks(f, first=frames or BLOCK_FRAMES, limit=frames if span else None)
             error = None
         except (RuntimeError, soundfile.LibsndfileError):
             # again in blocks from the start, to say how far decoding got
-            f.seek(0)
+            f.seek(first)
             blocks, error = [], None
             try:
                 while len(block := f.read(BLOCK_FRAMES, dtype="float32", always_2d=True)):
                     blocks.append(block)
             except (RuntimeError, soundfile.LibsndfileError) as err:
-                error = str(err).replace(path, "<file>")
+                error = str(err).replace(label, "<file>")
     if len(blocks) == 1:
         samples = blocks[0]
     else:
@@ -148,43 +172,57 @@ def _ffmpeg(tool: str) -> str:
     return path
 
 
-def _read_ffmpeg(path: str, timeout: float = 600) -> Decoded:
+def _read_ffmpeg(path, label: str, span=None, timeout: float = 600) -> Decoded:
+    """ffprobe + ffmpeg; path: a file name, or the recording's bytes (fed on standard input)."""
+    piped = not isinstance(path, str)
+    source, feed = ("pipe:0", path) if piped else (path, None)
     probe = subprocess.run(
         [_ffmpeg("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
          "stream=sample_rate,channels,codec_name:format=format_name,duration", "-of", "json",
-         "--", path],
-        capture_output=True, text=True, timeout=timeout,
+         "--", source],
+        capture_output=True, input=feed, timeout=timeout,
     )  # fmt: skip
-    info = json.loads(probe.stdout or "{}")
+    info = json.loads(probe.stdout or b"{}")
     streams = info.get("streams") or []
     if probe.returncode != 0 or not streams:
-        message = " ".join(probe.stderr.replace(path, "<file>").split()) or "no audio stream"
+        stderr = probe.stderr.decode(errors="replace").replace(label, "<file>")
+        message = " ".join(stderr.split()) or "no audio stream"
         raise AudioError("unreadable_audio", f"neither libsndfile nor ffmpeg reads it: {message}")
     stream = streams[0]
     rate, channels = int(stream["sample_rate"]), int(stream["channels"])
     fmt = f"{info['format']['format_name'].split(',')[0]}/{stream['codec_name']}"
-    header_duration = float(info["format"].get("duration") or 0)
+    header_duration = float(info["format"].get("duration") or stream.get("duration") or 0)
+    cut = []
+    if span is not None:
+        _frames(span, rate, int(header_duration * rate))  # a segment past the end: said
+        header_duration = span[1] - span[0]
+        cut = ["-ss", f"{span[0]:.6f}", "-t", f"{header_duration:.6f}"]
     if header_duration > MAX_DECODE_SECONDS:
         return Decoded(None, rate, channels, fmt, header_duration)
     proc = subprocess.run(
-        [_ffmpeg("ffmpeg"), "-v", "error", "-nostdin", "-i", path, "-map", "0:a:0",
-         "-f", "f32le", "-acodec", "pcm_f32le", "-"],
-        capture_output=True, timeout=timeout,
+        [_ffmpeg("ffmpeg"), "-v", "error", *([] if piped else ["-nostdin"]), *cut, "-i", source,
+         "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-"],
+        capture_output=True, input=feed, timeout=timeout,
     )  # fmt: skip
     if proc.returncode != 0:
-        message = " ".join(proc.stderr.decode(errors="replace").replace(path, "<file>").split())
+        message = " ".join(proc.stderr.decode(errors="replace").replace(label, "<file>").split())
         raise AudioError("unreadable_audio", f"ffmpeg exit {proc.returncode}: {message}")
     samples = np.frombuffer(proc.stdout, np.float32)
     samples = samples[: len(samples) // channels * channels].reshape(-1, channels)
     return Decoded(samples, rate, channels, fmt, len(samples) / rate)
 
 
-def load(path: str) -> Decoded:
-    """Decode `path` (libsndfile, else ffmpeg); AudioError says why a file cannot be used."""
+def load(path, span: tuple[float, float] | None = None, label: str | None = None) -> Decoded:
+    """Decode `path` (libsndfile, else ffmpeg); AudioError says why a file cannot be used.
+
+    path: a file name, or a recording's bytes (a dataset row's embedded audio); span: (start,
+    end) in seconds, a segment of a longer recording (Kaldi `segments`); label: the name that
+    messages hide (the file name by default)."""
+    label = label or (path if isinstance(path, str) else "<bytes>")
     try:
-        decoded = _read_soundfile(path)
+        decoded = _read_soundfile(path, label, span)
     except (RuntimeError, soundfile.LibsndfileError):
-        decoded = _read_ffmpeg(path)  # a container libsndfile does not know
+        decoded = _read_ffmpeg(path, label, span)  # a container libsndfile does not know
     if decoded.samples is not None and len(decoded.samples) == 0:
         raise AudioError("unreadable_audio", "the file holds no audio samples")
     return decoded

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .errors import F5flowError
-from .inputs import IGNORED
+from .records import NOT_CANDIDATES
 from .records import WAV_SUFFIX, ClipRecord, metadata_path
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 METADATA_HEADER = ("audio_file", "text")
 REJECTED_HEADER = ("file", "reason", "detail")
 QUALITY_HEADER = (
-    "file", "clip", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
+    "file", "clip", "speaker", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
     "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
     "outcome", "reason",
 )  # fmt: skip
@@ -196,7 +196,7 @@ def build(
     for row in rows:
         reason = rejection(row.record, filters)
         if reason is not None:
-            row.outcome = "ignored" if reason[0] == IGNORED else "rejected"
+            row.outcome = "ignored" if reason[0] in NOT_CANDIDATES else "rejected"
             row.reasons.append(reason)
             continue
         _signal_checks(row, checks)
@@ -321,7 +321,7 @@ def _quality_line(row: Row) -> tuple[str, ...]:
                     f"{q.clipped_fraction + 0.0:.6f}", row.silence, f"{q.dc_offset + 0.0:.4f}")  # fmt: skip
     rate = row.chars_per_second
     return (
-        r.audio or r.file, r.name if row.outcome in KEPT else "",
+        r.audio or r.file, r.name if row.outcome in KEPT else "", r.speaker,
         "" if r.duration is None else f"{r.duration + 0.0:.3f}", *source, *measured,
         "" if r.words is None else str(r.words), "" if rate is None else f"{rate + 0.0:.2f}",
         "1" if r.digits else "0", row.outcome,

@@ -72,3 +72,64 @@ def check_reachable(spec: str, timeout: float = 5) -> None:
             f"pretrained_checkpoint {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
             f"and the hub cannot be reached ({type(err).__name__}): {fetch_advice(spec)}"
         ) from None
+
+
+# input_dir: hf://datasets/OWNER/NAME[@REVISION][/path/in/repo]
+DATASET_SCHEME = HF_SCHEME + "datasets/"
+# What the layout readers read (tables, manifests, dataset files, audio): fetched; archives and
+# the rest of a repository are not.
+DATASET_PATTERNS = ["*.parquet", "*.arrow", "*.json", "*.jsonl", "*.csv", "*.tsv", "*.txt", "*.lab",
+                    "*.scp", "*/text", "text", "*/utt2spk", "utt2spk", "*/segments", "segments",
+                    "*.wav", "*.flac", "*.mp3", "*.ogg", "*.oga", "*.opus", "*.m4a", "*.aac"]  # fmt: skip
+
+
+def is_hub_dataset(spec: str) -> bool:
+    return spec.startswith(DATASET_SCHEME)
+
+
+def parse_dataset(spec: str) -> tuple[str, str | None, str]:
+    """(repo id, revision or None, path inside the repository) of an hf://datasets/ name."""
+    rest = spec[len(DATASET_SCHEME) :]
+    parts = rest.split("/", 2)
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise HubError(f"config key input_dir: {spec!r}: expected hf://datasets/OWNER/NAME[@REVISION]")
+    name, _, revision = parts[1].partition("@")
+    return f"{parts[0]}/{name}", revision or None, parts[2] if len(parts) == 3 else ""
+
+
+def dataset_advice(repo_id: str, revision: str | None) -> str:
+    at = f" --revision {revision}" if revision else ""
+    return (
+        f"fetch it where there is network with `hf download --repo-type dataset {repo_id}{at}` "
+        "into the Hugging Face cache this run uses (HF_HOME), or give input_dir as a local folder"
+    )
+
+
+def dataset_folder(spec: str, fetch_missing: bool) -> str:
+    """The local folder of an hf://datasets/ name: its snapshot in the Hugging Face cache,
+    fetched (DATASET_PATTERNS only) when missing, online and `fetch_missing` (not a dry run)."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    repo_id, revision, inside = parse_dataset(spec)
+    try:
+        folder = snapshot_download(repo_id, repo_type="dataset", revision=revision, local_files_only=True)
+    except LocalEntryNotFoundError:
+        if constants.HF_HUB_OFFLINE or not fetch_missing:
+            why = "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else "a dry run fetches nothing"
+            raise HubError(
+                f"config key input_dir: {spec} is not in the Hugging Face cache "
+                f"({constants.HF_HUB_CACHE}) and {why}: {dataset_advice(repo_id, revision)}"
+            ) from None
+        try:
+            folder = snapshot_download(repo_id, repo_type="dataset", revision=revision,
+                                       allow_patterns=DATASET_PATTERNS)  # fmt: skip
+        except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as err:
+            raise HubError(
+                f"config key input_dir: cannot fetch {spec} ({type(err).__name__}): "
+                f"{dataset_advice(repo_id, revision)}"
+            ) from None
+    path = os.path.join(folder, inside)
+    if not os.path.exists(path):
+        raise HubError(f"config key input_dir: {spec}: the dataset has no {inside} ({folder})")
+    return path

@@ -14,14 +14,31 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from . import audio, text
-from .inputs import Entry
-from .records import ClipRecord, SourceAudio, wav_file_name
+from .records import ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_name
 
 log = logging.getLogger(__name__)
 
 
-def _audio(record: ClipRecord, path: str, wav_path: str) -> None:
-    decoded = audio.load(path)
+def _decode(ref: str, input_dir: str, embedded) -> audio.Decoded:
+    """Decode an audio reference (records.audio_ref): a file, a segment of one, or a dataset
+    row's embedded recording (its path where the row holds no bytes)."""
+    path, row, span = parse_audio_ref(ref)
+    path = os.path.join(input_dir, path)
+    if row is None:
+        return audio.load(path, span)
+    data, row_path = embedded.get(path, row)
+    if data:
+        return audio.load(data, label=f"{path}#row={row}")
+    if row_path:  # a dataset that keeps paths, not bytes: beside the dataset file, or absolute
+        found = os.path.join(os.path.dirname(path), row_path)
+        if os.path.isfile(found):
+            return audio.load(found)
+    raise audio.AudioError("missing_audio", f"row {row} holds no audio bytes, and its path "
+                                            f"{row_path!r} names no file")  # fmt: skip
+
+
+def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded) -> None:
+    decoded = _decode(ref, input_dir, embedded)
     record.source = SourceAudio(
         decoded.sample_rate, decoded.channels, decoded.format, round(decoded.duration, 6)
     )
@@ -35,7 +52,7 @@ def _audio(record: ClipRecord, path: str, wav_path: str) -> None:
 
 
 def process_entry(
-    entry: Entry, input_dir: str, wav_dir: str, options: text.TextOptions
+    entry: Entry, input_dir: str, wav_dir: str, options: text.TextOptions, embedded=None
 ) -> ClipRecord:
     record = ClipRecord(
         name=entry.name,
@@ -44,12 +61,13 @@ def process_entry(
         detail=entry.detail,
         audio=entry.audio,
         transcript=entry.transcript,
+        speaker=entry.speaker,
     )
     if entry.problem:
         return record
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
     try:
-        _audio(record, os.path.join(input_dir, entry.audio), os.path.join(wav_dir, wav_file_name(entry.name)))
+        _audio(record, entry.audio, input_dir, os.path.join(wav_dir, wav_file_name(entry.name)), embedded)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))
     try:
@@ -75,9 +93,26 @@ def process_unit(
     threads: int = 1,
     options: text.TextOptions = text.TextOptions(),
 ) -> list[ClipRecord]:
-    """Process every entry; records come back in entry order."""
+    """Process every entry; records come back in entry order. Rows of a dataset file that
+    embeds its audio are decoded in file and row order, each row group read once, in this
+    thread; the other entries on `threads` threads."""
+    from .planning.layouts.huggingface import EmbeddedAudio
+
     os.makedirs(wav_dir, exist_ok=True)
+    records: list[ClipRecord | None] = [None] * len(entries)
+    rows = [i for i, e in enumerate(entries) if e.audio and not e.problem and "#row=" in e.audio]
+    if rows:
+        embedded = EmbeddedAudio()
+        refs = [parse_audio_ref(entries[i].audio)[:2] for i in rows]
+        for k in EmbeddedAudio.order(refs):
+            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded)
+    others = [i for i, r in enumerate(records) if r is None]
+    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options)  # noqa: E731
     if threads <= 1:
-        return [process_entry(e, input_dir, wav_dir, options) for e in entries]
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        return list(pool.map(lambda e: process_entry(e, input_dir, wav_dir, options), entries))
+        for i in others:
+            records[i] = run(i)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for i, record in zip(others, pool.map(run, others)):
+                records[i] = record
+    return records

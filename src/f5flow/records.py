@@ -11,10 +11,82 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
+from typing import NamedTuple
 
 import orjson
+
+# Reasons of inputs that are no clip candidates (not counted in the rejected share): files the
+# operating system wrote, and files of a known layout that hold no clip of the chosen
+# configuration (Common Voice's other splits' clips, LibriTTS's other transcript, a dataset card).
+IGNORED = "ignored_system_file"
+UNUSED = "unused_file"
+NOT_CANDIDATES = (IGNORED, UNUSED)
+
+
+class Entry(NamedTuple):
+    """One recording with its transcript, or one input that cannot be one.
+
+    `problem` is set when discovery alone decides the entry's fate (its files are then not read).
+    A named tuple: a million are made at every start-up, and this is the cheapest immutable
+    record Python has (and json writes it as a list, the unit manifest's row).
+    """
+
+    name: str
+    audio: str | None = None  # an audio reference (audio_ref): a file, a dataset row, a segment
+    transcript: str | None = None  # a .txt file, or TABLE:LINE when `text` comes from a table
+    text: str | None = None  # the transcript as read from a table or manifest row
+    problem: str | None = None
+    detail: str = ""
+    speaker: str = ""  # as the layout tells it (a folder, Common Voice's client_id, utt2spk)
+    # size and mtime_ns of the entry's files (audio, then a transcript file), flat: written into
+    # the job unit's manifest, so that a changed recording or transcript rewrites the manifest and
+    # re-runs its unit without each file being a declared input (a table row's text is itself in
+    # the manifest)
+    stamps: tuple = ()
+
+    @property
+    def file(self) -> str:
+        """The input a report names for this entry."""
+        return self.audio or self.transcript or self.name
+
+    @classmethod
+    def from_row(cls, row: list) -> Entry:
+        """An entry back from its manifest row (json made the tuples lists)."""
+        return cls(*row[:-1], tuple(row[-1]))
+
+
+# An input recording is named by an audio reference: a file (relative to the input folder, or
+# absolute), a row of a dataset file that embeds the audio (`data/train.parquet#row=17`), or a
+# segment of a longer recording in seconds (`wav/rec1.wav#t=3.2,5.85`, a W3C media fragment).
+_FRAGMENT = re.compile(r"#(?:row=(\d+)|t=(\d+(?:\.\d*)?),(\d+(?:\.\d*)?))\Z")
+
+
+def audio_ref(path: str, row: int | None = None, span: tuple[float, float] | None = None) -> str:
+    if row is not None:
+        return f"{path}#row={row}"
+    if span is not None:
+        return f"{path}#t={_seconds(span[0])},{_seconds(span[1])}"
+    return path
+
+
+def _seconds(value: float) -> str:
+    # to the microsecond (Kaldi segments of hour-long recordings), without trailing zeros
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def parse_audio_ref(ref: str) -> tuple[str, int | None, tuple[float, float] | None]:
+    """(path, row, span) of an audio reference (see audio_ref)."""
+    found = _FRAGMENT.search(ref) if "#" in ref else None
+    if found is None:
+        return ref, None, None
+    path = ref[: found.start()]
+    if found.group(1) is not None:
+        return path, int(found.group(1)), None
+    return path, None, (float(found.group(2)), float(found.group(3)))
+
 
 # metadata.csv's audio_file column: the resampled clip, relative to the dataset folder.
 WAVS_DIR = "wavs"
@@ -92,6 +164,7 @@ class ClipRecord:
     detail: str = ""
     audio: str | None = None  # the input recording (relative to input_dir, or absolute)
     transcript: str | None = None  # the transcript file, or TABLE:LINE for a table row
+    speaker: str = ""  # as the layout tells it ("" where it does not)
     text: str | None = None  # canonical transcript
     words: int | None = None
     digits: bool = False  # the canonical text still holds digits (text.verbalise off)

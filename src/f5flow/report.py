@@ -37,13 +37,17 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
     rows = read_tsv(quality)
     by_reason = Counter(r["reason"] for r in not_kept)
     folders: dict[str, dict] = {}
+    speakers: dict[str, dict] = {}
     for row in rows:
         folder = os.path.dirname(row["file"]) or "."
         entry = folders.setdefault(folder, {"files": 0, "kept": 0, "seconds": 0.0})
         entry["files"] += 1
+        speaker = speakers.setdefault(row.get("speaker", ""), {"files": 0, "kept": 0, "seconds": 0.0})
+        speaker["files"] += 1
         if row["outcome"] in KEPT:
-            entry["kept"] += 1
-            entry["seconds"] += float(row["duration"])
+            for where in (entry, speaker):
+                where["kept"] += 1
+                where["seconds"] += float(row["duration"])
     return {
         "files_in": kept + len(not_kept),
         "kept": kept,
@@ -52,6 +56,8 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
         "flagged": sum(r["outcome"] == "flagged" for r in rows),
         "hours_kept": hours_kept(rows),
         "per_folder": folders if len(folders) > 1 else {},
+        # where the layout tells speakers ("": inputs with none, such as unused files)
+        "per_speaker": speakers if set(speakers) - {""} else {},
     }
 
 
@@ -261,6 +267,13 @@ def dataset_page(numbers: dict, layout: str, validation_note: str) -> str:
         folder_rows = [(folder, v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
                        for folder, v in sorted(numbers["per_folder"].items())]  # fmt: skip
         body += "<h3>Per folder</h3>" + table(folder_rows, header=("folder", "recordings", "kept", "hours kept"))
+    if numbers["per_speaker"]:
+        by_hours = sorted(numbers["per_speaker"].items(), key=lambda item: (-item[1]["seconds"], item[0]))
+        speaker_rows = [(speaker or "(none)", v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
+                        for speaker, v in by_hours]  # fmt: skip
+        body += "<h3>Hours per speaker</h3>" + table(
+            speaker_rows, header=("speaker", "inputs", "kept", "hours kept"), keys=[s for s, _ in by_hours]
+        )
     return page("Dataset", body)
 
 

@@ -25,12 +25,12 @@ import json
 import math
 import os
 import re
+from typing import NamedTuple
 
 import orjson
 
-from . import forked, inputs
-from .inputs import Entry
-from .records import no_cycle_collection
+from . import forked, layouts, listing
+from ..records import Entry, no_cycle_collection, parse_audio_ref
 
 MANIFEST_SUFFIX = ".json"
 # What planning found, for processes that do not list the input folder again (cluster jobs).
@@ -39,6 +39,7 @@ PLAN_FILE = "plan.json"
 # and code that planned them: when all are the same, planning stops after the stats.
 STATE_FILE = "input_state.txt"
 
+ROWS_PER_CHUNK = layouts.huggingface.ROWS_PER_CHUNK
 # The `unit` wildcard matches exactly the ids `unit_id` makes (rules/common.smk constrains it).
 UNIT_WILDCARD = r"[fs][0-9a-f]+(of[0-9]+)?"
 
@@ -54,8 +55,19 @@ def unit_name(entry: Entry) -> str:
     """The name that decides an entry's unit: its clip name before discovery told it apart from
     another (entries whose names collide share a unit, where they are told apart); a second file
     of a stem (`duplicate_name`, named by its file) goes with the stem's clip."""
-    name = inputs.clip_name(entry.name) if entry.problem == "duplicate_name" else entry.name
+    name = listing.clip_name(entry.name) if entry.problem == "duplicate_name" else entry.name
     return _base_name(name)
+
+
+def unit_key(entry: Entry) -> int:
+    """An entry's unit key (see _key). The rows of a dataset file go in runs of ROWS_PER_CHUNK
+    neighbours, run k to the unit after run k-1's (the file's hash plus k): a unit reads each
+    row group it needs once, and the runs spread evenly over the units."""
+    audio = entry.audio
+    if audio is not None and "#row=" in audio:
+        path, row, _ = parse_audio_ref(audio)
+        return (_key(path) + row // ROWS_PER_CHUNK) % (1 << 64)
+    return _key(unit_name(entry))
 
 
 def _base_name(name: str) -> str:
@@ -93,31 +105,19 @@ def unit_id_of_bucket(bucket: int, n_units: int) -> str:
 def assign_units(
     entries: list[Entry], shard_size: int, min_units: int = 1
 ) -> dict[str, list[Entry]]:
-    """Group entries into job units; keys sorted, members in the entries' order."""
+    """Group entries into job units; keys sorted, members in the entries' order. (The grouping
+    planning uses for the pairs layouts, from the entries' unit keys.)"""
     if shard_size < 1 or min_units < 1:
         raise ValueError("shard_size and min_units must be >= 1")
-    units: dict[str, list[Entry]] = {}
-    if shard_size == 1:
-        for entry in entries:
-            units.setdefault(unit_id(unit_name(entry), 1, 1), []).append(entry)
-        return dict(sorted(units.items()))
-    n_units = unit_count(len(entries), shard_size, min_units)
-    ids = [unit_id_of_bucket(bucket, n_units) for bucket in range(n_units)]
-    members: list[list[Entry]] = [[] for _ in ids]
-    buckets = array.array("L")
-    for chunk in forked.map_slices(_bucket_slice, (entries, n_units), len(entries)):
-        buckets.frombytes(chunk)
-    for entry, bucket in zip(entries, buckets):
-        members[bucket].append(entry)
-    return {unit: m for unit, m in sorted(zip(ids, members)) if m}
+    keys = b"".join(forked.map_slices(_keys_of_entries, entries, len(entries)))
+    order, groups = _group_by_unit(keys, len(entries), shard_size, min_units)
+    order = order.tolist()
+    return {unit: [entries[i] for i in order[first:last]] for unit, first, last in groups}
 
 
-def _bucket_slice(job: tuple[list[Entry], int], start: int, stop: int) -> bytes:
-    # unit_id's bucket, without its string per entry: a million names at every start-up
-    entries, n_units = job
-    return array.array(
-        "L", [_key(unit_name(e)) % n_units for e in entries[start:stop]]
-    ).tobytes()
+def _keys_of_entries(entries: list[Entry], start: int, stop: int) -> bytes:
+    # (a million entries in a table layout: in forked processes)
+    return array.array("Q", [unit_key(e) for e in entries[start:stop]]).tobytes()
 
 
 def manifest_bytes(entries: list[Entry]) -> bytes:
@@ -147,7 +147,7 @@ def _write_if_changed(path: str, data: bytes) -> bool:
     return True
 
 
-def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> list[str]:
+def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str, found: str = "", root: str = "") -> list[str]:
     """Each unit's manifest in `folder`, rewritten only where it changed; manifests of units that
     no longer exist removed; the plan (layout, unit ids) beside them. Returns the changed units."""
     os.makedirs(folder, exist_ok=True)
@@ -158,16 +158,16 @@ def write_manifests(units: dict[str, list[Entry]], folder: str, layout: str) -> 
         for chunk in forked.map_slices(_write_slice, (items, folder), len(items), min_items=64)
         for unit in chunk
     ]
-    _write_plan(folder, units, layout)
+    _write_plan(folder, units, layout, found, root)
     return changed
 
 
-def _write_plan(folder: str, unit_ids, layout: str) -> None:
+def _write_plan(folder: str, unit_ids, layout: str, found: str, root: str) -> None:
     keep = _planned_files(unit_ids)
     for name in os.listdir(folder):
         if name not in keep:
             os.remove(os.path.join(folder, name))
-    plan = {"layout": layout, "units": sorted(unit_ids)}
+    plan = {"layout": layout, "found": found, "root": root, "units": sorted(unit_ids)}
     _write_if_changed(os.path.join(folder, PLAN_FILE), json.dumps(plan, indent=1).encode())
 
 
@@ -185,11 +185,11 @@ def _write_slice(job: tuple[list, str], start: int, stop: int) -> list[str]:
     ]
 
 
-def read_plan(folder: str) -> tuple[list[str], str]:
-    """The unit ids and the layout the last planning wrote (see PLAN_FILE)."""
+def read_plan(folder: str) -> Plan:
+    """What the last planning wrote (see PLAN_FILE)."""
     with open(os.path.join(folder, PLAN_FILE), encoding="utf-8") as f:
         plan = json.load(f)
-    return plan["units"], plan["layout"]
+    return Plan(plan["units"], plan["layout"], plan["found"], plan["root"])
 
 
 def read_manifest(path: str) -> list[Entry]:
@@ -197,27 +197,38 @@ def read_manifest(path: str) -> list[Entry]:
         return [Entry.from_row(row) for row in json.loads(f.read())]
 
 
-def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: str):
-    """Discovery, units and their manifests (what every start-up does): (unit ids, layout)."""
+class Plan(NamedTuple):
+    units: list[str]
+    layout: str  # how the input is read
+    found: str  # what was found: recordings and transcripts
+    root: str  # the folder the entries' paths are relative to
+
+
+def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: str, options: dict | None = None) -> Plan:
+    """Discovery, units and their manifests (what every start-up does)."""
+    options = options or {}
     # absolute: rows naming audio outside the folder keep a path that holds from any directory
-    root = os.path.abspath(input_dir)
-    settings = _settings(root, layout, shard_size, min_units)
+    where = input_dir if layouts.hub.is_hub_dataset(input_dir) else os.path.abspath(input_dir)
+    settings = _settings(where, layout, shard_size, min_units, {k: v for k, v in options.items() if k != "fetch"})
     state_file = os.path.join(folder, STATE_FILE)
     known = _read_state(state_file, settings)
     planned = _complete_plan(folder) if known else None
     if planned is None:
         known = ""  # a manifest or the plan was removed: written again
-    listing = inputs.read_folder(root, layout)
-    if not (listing.files or listing.problems or listing.entries):  # named as configured
-        raise inputs.InputDirError(f"config key input_dir: {input_dir} holds no files")
+    read = layouts.read_folder(input_dir, layout, options)  # (messages name it as configured)
     with no_cycle_collection():
-        if listing.entries is None:
-            return _plan_pairs(listing, shard_size, min_units, folder, settings, known) or planned
+        if read.entries is None:
+            return _plan_pairs(read, shard_size, min_units, folder, settings, known, input_dir) or planned
         # a table or manifests: their rows are read at each start, so there is no state to keep
         _remove(state_file)
-        units = assign_units(inputs.named_and_sorted(listing.entries + listing.problems), shard_size, min_units)
-        write_manifests(units, folder, listing.how)
-    return sorted(units), listing.how
+        units = assign_units(listing.named_and_sorted(read.entries + read.problems), shard_size, min_units)
+        found = _found(read.recordings, read.transcripts)
+        write_manifests(units, folder, read.how, found, read.root)
+    return Plan(sorted(units), read.how, found, read.root)
+
+
+def _found(recordings: int, transcripts: int) -> str:
+    return f"{recordings} recordings, {transcripts} transcripts"
 
 
 def _remove(path: str) -> None:
@@ -225,51 +236,58 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def _plan_pairs(listing, shard_size: int, min_units: int, folder: str, settings: str, known: str):
-    """plan() in the pairs layout; None when the folder is in the `known` state.
+def _plan_pairs(read, shard_size: int, min_units: int, folder: str, settings: str, known: str, input_dir: str):
+    """plan() in a pairs layout; None when the folder is in the `known` state.
 
     The parent process only lists: forked processes stat the files and hash each file's unit
     name (a file's unit follows from its name alone, so the files are grouped by unit before any
     entry exists), then make each unit's entries and manifest (a million entries built in one
     process, sorted and hashed there, were most of a start-up). When the names are those of the
     known state, the stats alone tell whether anything changed."""
-    files, problems = listing.files, listing.problems
-    names = inputs.listing_state(files, problems)
+    files, problems, naming = read.files, read.problems, read.naming
+    names = listing.listing_state(files, problems)
     same_names = known.startswith(names + ":")
-    scanned = forked.map_slices(_scan_slice, (listing.root, files, not same_names), len(files))
+    scanned = forked.map_slices(_scan_slice, (read.root, files, naming if not same_names else None), len(files))
     stamps = b"".join(part[0] for part in scanned)
-    state = f"{names}:{inputs.digest(stamps)}"
+    state = f"{names}:{listing.digest(stamps)}"
     if state == known:
         return None
     if same_names:  # a file changed in place: its unit keys were not needed until now
-        scanned = forked.map_slices(_keys_slice, files, len(files))
+        scanned = forked.map_slices(_keys_slice, (files, naming), len(files))
     keys = b"".join(part[-2] for part in scanned)
     kinds = b"".join(part[-1] for part in scanned)
-    order, groups = _group_by_unit(keys, kinds, problems, shard_size, min_units)
+    recordings, transcripts, pairs = _count_pairs(keys, kinds)
+    if not pairs:
+        # nothing to decode: stop before the units do, naming what was found
+        raise layouts.no_layout(
+            input_dir,
+            f"{recordings} recordings and {transcripts} {naming.label} transcripts, none beside a "
+            "recording of the same name",
+        )
+
+    # the files, then the problems: one entry per file, less one per recording paired with its
+    # transcript, plus the problems
+    keys += array.array("Q", [unit_key(p) for p in problems]).tobytes()
+    order, groups = _group_by_unit(keys, len(files) - pairs + len(problems), shard_size, min_units)
 
     _remove(os.path.join(folder, STATE_FILE))  # a killed planning must not leave it beside other manifests
     os.makedirs(folder, exist_ok=True)
-    job = (files, array.array("q", stamps), problems, order, groups, folder)
+    job = (files, array.array("q", stamps), problems, order, groups, folder, naming)
     forked.map_slices(_unit_slice, job, len(groups), min_items=64)
     units = [unit for unit, _, _ in groups]
-    _write_plan(folder, units, listing.how)
+    found = _found(recordings, transcripts)
+    _write_plan(folder, units, read.how, found, read.root)
     _write_if_changed(os.path.join(folder, STATE_FILE), f"{settings}\n{state}\n".encode())
-    return sorted(units), listing.how
+    return Plan(sorted(units), read.how, found, read.root)
 
 
-def _group_by_unit(keys: bytes, kinds: bytes, problems: list[Entry], shard_size: int, min_units: int):
-    """The files (then the problems) in unit order: (order, [(unit id, first, last), ...]) where
-    order[first:last] are the indices of a unit's files (and, from len(files) on, problems), in
-    listing order. keys, kinds: _keys_slice's, of every file."""
+def _group_by_unit(keys: bytes, n_entries: int, shard_size: int, min_units: int):
+    """Items in unit order, from their unit keys (uint64 bytes): (order, [(unit id, first,
+    last), ...]) where order[first:last] are the indices of a unit's items, in their order;
+    units sorted by id. n_entries sizes the unit count."""
     import numpy as np  # (only here: sorting a million unit keys)
 
     keys = np.frombuffer(keys, dtype=np.uint64)
-    kinds = np.frombuffer(kinds, dtype=np.uint8)
-    # entries: one per file, less one per recording paired with its transcript, plus the problems
-    # (a pair told by the unit key: names that collide count once)
-    audio, transcripts = _distinct(keys[kinds == inputs.AUDIO]), _distinct(keys[kinds == inputs.TRANSCRIPT])
-    n_entries = len(keys) - np.intersect1d(audio, transcripts, assume_unique=True).size + len(problems)
-    keys = np.concatenate([keys, np.array([_key(unit_name(p)) for p in problems], np.uint64)])
     if shard_size == 1:
         buckets = keys
         ids = "f{:016x}".format
@@ -277,11 +295,23 @@ def _group_by_unit(keys: bytes, kinds: bytes, problems: list[Entry], shard_size:
         n_units = unit_count(n_entries, shard_size, min_units)
         buckets = keys % np.uint64(n_units)
         ids = lambda bucket: unit_id_of_bucket(bucket, n_units)  # noqa: E731
-    order = np.argsort(buckets, kind="stable")  # stable: each unit's files in listing order
+    order = np.argsort(buckets, kind="stable")  # stable: each unit's items in their order
     ordered = buckets[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))).tolist()
     units = [ids(bucket) for bucket in ordered[starts].tolist()]
     return order, list(zip(units, starts, starts[1:] + [len(order)]))
+
+
+def _count_pairs(keys: bytes, kinds: bytes) -> tuple[int, int, int]:
+    """(recordings, transcripts, recordings with a transcript) among the listed files, from
+    _keys_slice's keys and kinds (a pair told by the unit key: names that collide count once)."""
+    import numpy as np
+
+    keys = np.frombuffer(keys, dtype=np.uint64)
+    kinds = np.frombuffer(kinds, dtype=np.uint8)
+    audio, transcripts = keys[kinds == listing.AUDIO], keys[kinds == listing.TRANSCRIPT]
+    pairs = np.intersect1d(_distinct(audio), _distinct(transcripts), assume_unique=True).size
+    return len(audio), len(transcripts), pairs
 
 
 def _distinct(values):
@@ -292,18 +322,16 @@ def _distinct(values):
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
 
 
-def _keys_slice(files: list[str], start: int, stop: int) -> tuple[bytes, bytes]:
+def _keys_slice(job: tuple[list[str], listing.PairsNaming], start: int, stop: int) -> tuple[bytes, bytes]:
     """Each file's unit key (of the clip name its stem gives, or of its own path when it is
-    neither audio nor transcript) and its kind (inputs.split), as uint64 and uint8 bytes."""
+    neither audio nor transcript) and its kind (PairsNaming.split), as uint64 and uint8 bytes:
+    what unit_name and _key give the entry the file becomes."""
+    files, naming = job
     keys, kinds = array.array("Q"), bytearray()
-    # _key(_base_name(inputs.stem_name(...))) and inputs.split, inlined: two million files
-    kind_of, split, sep, blake2b, from_bytes = inputs.KINDS.get, inputs.split, os.sep, hashlib.blake2b, int.from_bytes
+    split, blake2b, from_bytes = naming.split, hashlib.blake2b, int.from_bytes
     for rel in files[start:stop]:
-        stem, _, suffix = rel.rpartition(".")
-        kind = kind_of(suffix)
-        if kind is None:
-            stem, kind = split(rel)
-        name = stem.replace(sep, inputs.NAME_SEPARATOR).replace("|", "_") if kind else rel
+        stem, kind = split(rel)
+        name = listing.stem_name(stem) if kind in (listing.AUDIO, listing.TRANSCRIPT) else rel
         if "~" in name:
             name = _base_name(name)
         digest = blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).digest()
@@ -312,32 +340,32 @@ def _keys_slice(files: list[str], start: int, stop: int) -> tuple[bytes, bytes]:
     return keys.tobytes(), bytes(kinds)
 
 
-def _scan_slice(job: tuple[str, list[str], bool], start: int, stop: int) -> tuple[bytes, ...]:
-    """The files' stats (inputs.stat_slice), and their keys (_keys_slice) when asked for."""
-    root, files, with_keys = job
-    stamps = inputs.stat_slice((root, files), start, stop)
-    return (stamps, *_keys_slice(files, start, stop)) if with_keys else (stamps,)
+def _scan_slice(job: tuple, start: int, stop: int) -> tuple[bytes, ...]:
+    """The files' stats (listing.stat_slice), and their keys (_keys_slice) when a naming is given."""
+    root, files, naming = job
+    stamps = listing.stat_slice((root, files), start, stop)
+    return (stamps, *_keys_slice((files, naming), start, stop)) if naming else (stamps,)
 
 
 def _unit_slice(job: tuple, start: int, stop: int) -> None:
     """Entries and manifests of the units groups[start:stop] (see _plan_pairs)."""
-    files, stamps, problems, order, groups, folder = job
+    files, stamps, problems, order, groups, folder, naming = job
     n_files = len(files)
     for unit, first, last in groups[start:stop]:
         indices = order[first:last].tolist()
-        entries = inputs.paired_entries(files, [i for i in indices if i < n_files], stamps)
+        entries = naming.entries(files, [i for i in indices if i < n_files], stamps)
         entries += [problems[i - n_files] for i in indices if i >= n_files]
-        data = manifest_bytes(inputs.named_and_sorted(entries))
+        data = manifest_bytes(listing.named_and_sorted(entries))
         _write_if_changed(os.path.join(folder, unit + MANIFEST_SUFFIX), data)
 
 
-def _settings(root: str, layout: str, shard_size: int, min_units: int) -> str:
+def _settings(root: str, layout: str, shard_size: int, min_units: int, options: dict) -> str:
     # this code's own bytes: a change to how entries or units are made plans everything again
     code = hashlib.blake2b(digest_size=8)
-    for path in (inputs.__file__, __file__):
+    for path in (listing.__file__, __file__, layouts.__file__):
         with open(path, "rb") as f:
             code.update(f.read())
-    return json.dumps([root, layout, shard_size, min_units, code.hexdigest()], ensure_ascii=True)
+    return json.dumps([root, layout, shard_size, min_units, options, code.hexdigest()], ensure_ascii=True, sort_keys=True)
 
 
 def _read_state(path: str, settings: str) -> str:
@@ -350,10 +378,10 @@ def _read_state(path: str, settings: str) -> str:
     return state if known_settings == settings else ""
 
 
-def _complete_plan(folder: str) -> tuple[list[str], str] | None:
+def _complete_plan(folder: str) -> Plan | None:
     """The last plan (read_plan) if its folder holds exactly the files it wrote, else None."""
     try:
         planned = read_plan(folder)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return planned if set(os.listdir(folder)) == _planned_files(planned[0]) else None
+    return planned if set(os.listdir(folder)) == _planned_files(planned.units) else None
