@@ -22,7 +22,8 @@ import sys
 import yaml
 from common import CACHE, REPO, cold_cache, fresh, snakemake_cmd, timed
 
-from f5flow import demo, jobunits, records
+from f5flow import demo, records
+from f5flow.planning import jobunits
 from f5flow.dryrun import planned_jobs
 
 N = 1_000_000
@@ -62,7 +63,7 @@ def fake_stage_outputs(workdir) -> None:
     (work / "records").mkdir(parents=True, exist_ok=True)
     sentences = [text for _, text, *_ in demo.SENTENCES]
     rng = random.Random(N)
-    units, _ = jobunits.read_plan(str(work / "units"))
+    units = jobunits.read_plan(str(work / "units")).units
     for unit in units:
         manifest = work / "units" / f"{unit}{jobunits.MANIFEST_SUFFIX}"
         wavs = work / "resampled" / unit

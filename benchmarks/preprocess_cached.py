@@ -4,8 +4,9 @@
 with a little noise each (so no two are the same audio: the duplicate_audio check would drop
 copies), with one-line transcripts. The set (about 2.5 GB) is read once before timing, so both
 sides run from the page cache and the comparison is of CPU cost: what the workflow adds on a
-machine with fast disks or many cores. The baseline runs before and after the workflow in the
-same script (this VM's timings drift); the ratio is against their mean.
+machine with fast disks or many cores. The workflow runs three times, each between two baseline
+runs in the same script (this VM's timings drift): the result is the median of the three ratios,
+each against the mean of the baselines around it.
 """
 
 from __future__ import annotations
@@ -68,17 +69,26 @@ def xargs_baseline(input_dir, out_dir) -> float:
     return timed(["bash", "-c", script])[0]
 
 
+RUNS = 3
+
+
 def run() -> list[dict]:
+    """RUNS workflow runs, each between two baseline runs (this VM drifts): the median ratio."""
     recordings = cached_dataset()
     read_all(recordings)
-    before = xargs_baseline(recordings, fresh(CACHE / "xargs_out"))
-    ours = timed(snakemake_cmd(fresh(CACHE / "work_cached"), recordings, "metadata"))[0]
-    read_all(recordings)
-    after = xargs_baseline(recordings, fresh(CACHE / "xargs_out"))
-    base = (before + after) / 2
-    return [{"measure": f"stages 0-1, {N} clips of 2-4 s, page-cached (s)", "value": f"{ours:.1f}",
-             "baseline": f"xargs -P {CORES} sox: {before:.1f} before, {after:.1f} after", "ratio": ours / base,
-             "goal": "<= 1.0", "ok": ours / base <= 1.0}]
+    baselines = [xargs_baseline(recordings, fresh(CACHE / "xargs_out"))]
+    ours = []
+    for _ in range(RUNS):
+        ours.append(timed(snakemake_cmd(fresh(CACHE / "work_cached"), recordings, "metadata"))[0])
+        read_all(recordings)
+        baselines.append(xargs_baseline(recordings, fresh(CACHE / "xargs_out")))
+    ratios = sorted(t / ((baselines[i] + baselines[i + 1]) / 2) for i, t in enumerate(ours))
+    median = ratios[len(ratios) // 2]
+    return [{"measure": f"stages 0-1, {N} clips of 2-4 s, page-cached, median of {RUNS} (s)",
+             "value": " / ".join(f"{t:.1f}" for t in ours),
+             "baseline": f"xargs -P {CORES} sox: {' / '.join(f'{b:.1f}' for b in baselines)}",
+             "note": "ratios " + ", ".join(f"{r:.2f}" for r in ratios), "ratio": median,
+             "goal": "<= 0.8", "ok": median <= 0.8}]
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 
+import datasets_hf
 import demo_run
 import features
 import million
@@ -28,7 +29,7 @@ def table(rows: list[dict]) -> str:
 
 def main(names: list[str]) -> None:
     suites = {"preprocess": preprocess, "cached": preprocess_cached, "million": million, "features": features, "demo": demo_run,
-              "slurm": slurm_batching}
+              "slurm": slurm_batching, "datasets": datasets_hf}
     rows = []
     for name in names or suites:
         print(f"running {name} ...", flush=True)
