@@ -273,3 +273,20 @@ def test_a_stray_lab_or_normalized_file_does_not_change_a_pairs_folder(tmp_path)
     (tmp_path / "notes.lab").write_text("x")
     (tmp_path / "x.normalized.txt").write_text("x")
     assert layouts.read_folder(str(tmp_path)).layout == "pairs"
+
+
+def test_a_parquet_row_group_is_never_split_between_units(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 1000
+    audio = pa.array([{"bytes": b"x", "path": f"{i}.wav"} for i in range(rows)])
+    table = pa.table({"audio": audio, "text": [f"câu {i} đây" for i in range(rows)]})
+    for name, group in (("groups.parquet", 100), ("one.parquet", rows)):
+        pq.write_table(table, str(tmp_path / name), row_group_size=group)
+        entries = [records.Entry(str(i), audio=records.audio_ref(name, row=i)) for i in range(rows)]
+        units = jobunits.assign_units(entries, shard_size=250, min_units=1, root=str(tmp_path))
+        unit_of = {int(e.name): u for u, m in units.items() for e in m}
+        for first in range(0, rows, group):  # every group's rows in one unit
+            assert len({unit_of[i] for i in range(first, first + group)}) == 1
+        assert len(units) == (1 if group == rows else 4)  # runs of 200-300 rows spread over 4

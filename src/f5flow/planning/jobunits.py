@@ -59,13 +59,16 @@ def unit_name(entry: Entry) -> str:
     return _base_name(name)
 
 
-def unit_key(entry: Entry) -> int:
-    """An entry's unit key (see _key). The rows of a dataset file go in runs of ROWS_PER_CHUNK
-    neighbours, run k to the unit after run k-1's (the file's hash plus k): a unit reads each
-    row group it needs once, and the runs spread evenly over the units."""
+def unit_key(entry: Entry, root: str | None = None) -> int:
+    """An entry's unit key (see _key). The rows of a dataset file go in runs of about
+    ROWS_PER_CHUNK neighbours, run k to the unit after run k-1's (the file's hash plus k), so the
+    runs spread evenly over the units. In a parquet file below `root` a run is made of whole row
+    groups (a row's run is its group's first row's): no two units decompress the same group."""
     audio = entry.audio
     if audio is not None and "#row=" in audio:
         path, row, _ = parse_audio_ref(audio)
+        if root is not None and path.endswith(".parquet"):
+            row = layouts.huggingface.group_start(os.path.join(root, path), row)
         return (_key(path) + row // ROWS_PER_CHUNK) % (1 << 64)
     return _key(unit_name(entry))
 
@@ -103,21 +106,23 @@ def unit_id_of_bucket(bucket: int, n_units: int) -> str:
 
 
 def assign_units(
-    entries: list[Entry], shard_size: int, min_units: int = 1
+    entries: list[Entry], shard_size: int, min_units: int = 1, root: str | None = None
 ) -> dict[str, list[Entry]]:
     """Group entries into job units; keys sorted, members in the entries' order. (The grouping
-    planning uses for the pairs layouts, from the entries' unit keys.)"""
+    planning uses for the pairs layouts, from the entries' unit keys.) root: where the entries'
+    files are (dataset files' row groups are read from there)."""
     if shard_size < 1 or min_units < 1:
         raise ValueError("shard_size and min_units must be >= 1")
-    keys = b"".join(forked.map_slices(_keys_of_entries, entries, len(entries)))
+    keys = b"".join(forked.map_slices(_keys_of_entries, (entries, root), len(entries)))
     order, groups = _group_by_unit(keys, len(entries), shard_size, min_units)
     order = order.tolist()
     return {unit: [entries[i] for i in order[first:last]] for unit, first, last in groups}
 
 
-def _keys_of_entries(entries: list[Entry], start: int, stop: int) -> bytes:
+def _keys_of_entries(job: tuple[list[Entry], str | None], start: int, stop: int) -> bytes:
     # (a million entries in a table layout: in forked processes)
-    return array.array("Q", [unit_key(e) for e in entries[start:stop]]).tobytes()
+    entries, root = job
+    return array.array("Q", [unit_key(e, root) for e in entries[start:stop]]).tobytes()
 
 
 def manifest_bytes(entries: list[Entry]) -> bytes:
@@ -221,7 +226,7 @@ def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: s
             return _plan_pairs(read, shard_size, min_units, folder, settings, known, input_dir) or planned
         # a table or manifests: their rows are read at each start, so there is no state to keep
         _remove(state_file)
-        units = assign_units(listing.named_and_sorted(read.entries + read.problems), shard_size, min_units)
+        units = assign_units(listing.named_and_sorted(read.entries + read.problems), shard_size, min_units, read.root)
         found = _found(read.recordings, read.transcripts)
         write_manifests(units, folder, read.how, found, read.root)
     return Plan(sorted(units), read.how, found, read.root)

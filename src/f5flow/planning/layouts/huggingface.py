@@ -17,7 +17,9 @@ present; the speaker the first of SPEAKER_COLUMNS. Where files are named by spli
 
 from __future__ import annotations
 
+import bisect
 import csv
+import functools
 import json
 import os
 import re
@@ -315,6 +317,25 @@ def read_audiofolder(folder: Folder, options: dict) -> Found:
     return Found(entries, used, how, rows_total, rows_total)
 
 
+@functools.lru_cache(maxsize=64)
+def _group_starts(path: str) -> tuple[int, ...]:
+    """The first row of each row group of a parquet file (from its footer)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    starts, total = [], 0
+    for i in range(meta.num_row_groups):
+        starts.append(total)
+        total += meta.row_group(i).num_rows
+    return tuple(starts)
+
+
+def group_start(path: str, row: int) -> int:
+    """The first row of the row group holding `row` (planning keeps a group in one unit)."""
+    starts = _group_starts(path)
+    return starts[bisect.bisect_right(starts, row) - 1]
+
+
 # --- decoding a row's audio inside a job unit ------------------------------------------------
 
 
@@ -343,17 +364,11 @@ class EmbeddedAudio:
         return self._arrow[path]
 
     def _parquet_group(self, path: str, row: int):
-        import bisect
-
         import pyarrow.parquet as pq
 
         if path not in self._parquet:
             pf = pq.ParquetFile(path, memory_map=True)
-            starts, total = [], 0
-            for i in range(pf.metadata.num_row_groups):
-                starts.append(total)
-                total += pf.metadata.row_group(i).num_rows
-            self._parquet[path] = (pf, starts, audio_column(pf.schema_arrow, path))
+            self._parquet[path] = (pf, _group_starts(path), audio_column(pf.schema_arrow, path))
         pf, starts, column = self._parquet[path]
         group = bisect.bisect_right(starts, row) - 1
         if self._group is None or self._group[0] != (path, group):
