@@ -290,3 +290,19 @@ def test_a_parquet_row_group_is_never_split_between_units(tmp_path):
         for first in range(0, rows, group):  # every group's rows in one unit
             assert len({unit_of[i] for i in range(first, first + group)}) == 1
         assert len(units) == (1 if group == rows else 4)  # runs of 200-300 rows spread over 4
+
+
+def test_a_parquet_file_without_the_datasets_metadata_is_read_by_its_audio_struct(tmp_path):
+    # written by pyarrow alone: no `huggingface` features in the schema, the audio a struct of
+    # bytes and path (the table read at planning holds only the path: the column is found first)
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.zeros(24000), 24000, format="WAV")
+    audio = pa.array([{"bytes": buffer.getvalue(), "path": "a.wav"}])
+    pq.write_table(pa.table({"sound": audio, "sentence": ["một hai ba"]}), str(tmp_path / "x.parquet"))
+    [entry] = layouts.discover(str(tmp_path)).entries
+    assert (entry.name, entry.audio, entry.text) == ("a", "x.parquet#row=0", "một hai ba")

@@ -64,7 +64,7 @@ def clip_name(relative_audio: str) -> str:
     return stem_name(os.path.splitext(relative_audio)[0] if "." in relative_audio else relative_audio)
 
 
-def _stamp(path: str, dir_fd: int | None = None) -> tuple[int, int]:
+def stamp(path: str, dir_fd: int | None = None) -> tuple[int, int]:
     """(size, mtime_ns) of a file (a relative path from dir_fd: a quarter cheaper than the whole
     path); (-1, -1) when it went away since the listing (the unit then reports it unreadable)."""
     try:
@@ -141,13 +141,13 @@ def list_files(root: str) -> tuple[list[str], list[Entry]]:
 
 def stat_slice(job: tuple[str, list[str]], start: int, stop: int) -> bytes:
     """Size and mtime_ns of files[start:stop] below root, flat, as int64 bytes (forked.map_slices
-    work: see _stamp)."""
+    work: see stamp)."""
     root, files = job
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     stamps = array.array("q")
     try:
         for rel in files[start:stop]:
-            stamps.extend(_stamp(rel, fd))
+            stamps.extend(stamp(rel, fd))
     finally:
         os.close(fd)
     return stamps.tobytes()
@@ -167,7 +167,7 @@ def _ignored(rel: str, kind: str) -> Entry:
     return Entry(name=printable(rel), problem=IGNORED, detail=f"{kind}: not read")
 
 
-def _audio_suffix(rel: str) -> bool:
+def is_audio(rel: str) -> bool:
     return os.path.splitext(rel)[1].lower() in AUDIO_SUFFIXES
 
 
@@ -178,7 +178,8 @@ _new_entry = tuple.__new__  # Entry(...) without its Python-level __new__: a mil
 
 
 class PairsNaming:
-    """How a pairs layout names its files: which suffix is a transcript, and which files it
+    """How a pairs layout names its files: which suffix is a transcript (`transcript`: after the
+    last dot, lower case, such as "txt" or "lab"), and which files it
     knows but does not read. One instance per layout: plain pairs (`.txt`), MFA (`.lab`),
     LibriTTS (`.normalized.txt`, or `.original.txt` with input_text_column: original).
 
@@ -190,7 +191,6 @@ class PairsNaming:
                  label: str | None = None):  # fmt: skip
         self.layout = layout
         self.label = label or f".{transcript}"  # the transcript's suffix, as messages name it
-        self.transcript = transcript  # the suffix after the last dot, lower case ("txt", "lab")
         # LibriTTS: the suffix before it decides (normalized: TRANSCRIPT, original: COMPANION)
         self.variants = variants
         self.companions = companions  # file name endings of COMPANION files (lower case)

@@ -1,7 +1,7 @@
 """The dataset layouts f5flow reads, one reader each behind one interface, and their detection.
 
 A reader is a module (or functions) with `detect(folder) -> bool` and `read(folder, options) ->
-Found` (rows.py): every entry it decided, the files it used, how it read them. The pairs layouts
+Found` (rows.py): every entry it decided (a fate for every listed file), how it read them. The pairs layouts
 (a transcript file beside each recording) have no `read`: planning makes their entries per job
 unit in forked processes (jobunits), from `PairsNaming`. The layout is decided when the workflow
 is parsed (dry runs too), before anything is decoded; `input_layout` forces one. A folder of no
@@ -20,7 +20,7 @@ from ... import hub
 from .. import listing
 from ...records import Entry, no_cycle_collection
 from . import commonvoice, huggingface, kaldi, manifest, table
-from .rows import Folder, Found, InputDirError
+from .rows import Folder, Found, InputDirError, first_line
 
 
 class Layout(NamedTuple):
@@ -110,8 +110,7 @@ def _table_hint(folder: Folder) -> str:
     name = folder.target or table.TABLE_FILE
     if os.path.basename(name) != table.TABLE_FILE or not folder.has(name):
         return ""
-    with open(folder.path(name), encoding="utf-8-sig", errors="replace") as f:
-        first = f.readline().strip()
+    first = first_line(folder.path(name)).strip()
     return (
         f"; {name}'s first line {first[:60]!r} is neither '|'-separated (LJSpeech, F5-TTS) nor a "
         "comma-separated header with file_name (Hugging Face audiofolder)"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import os
 
-from ...records import Entry, UNUSED
+from ...records import UNUSED, Entry
 from .rows import Folder, Found, InputDirError, Row, rows_entries, unlisted
 
 NAME = "commonvoice"
@@ -139,4 +139,4 @@ def read(folder: Folder, options: dict) -> Found:
 
     entries += found + unlisted(folder, used | tables_used, "table", companion)
     how = f"Common Voice {why}: audio clips/PATH, text from column {text_name}, speaker client_id"
-    return Found(entries, used | tables_used, how, len(rows), len(rows))
+    return Found(entries, how, len(rows), len(rows))

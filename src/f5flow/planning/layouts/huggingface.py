@@ -25,7 +25,7 @@ import os
 import re
 
 from ...records import UNUSED, Entry, audio_ref
-from ..listing import _stamp, clip_name
+from ..listing import clip_name, stamp
 from .rows import Folder, Found, InputDirError, Row, is_audio, pick_column, rows_entries, unlisted
 
 TEXT_COLUMNS = ("text", "transcription", "sentence", "normalized_text", "transcript",
@@ -57,7 +57,7 @@ def choose_split(files: list[str], split: str, where: str) -> tuple[list[str], l
     splits = {f: split_of(f) for f in files}
     named = {s for s in splits.values() if s}
     if split == "auto":
-        if not named or all(s is None for s in splits.values()):
+        if not named:
             return files, [], "every file (none is named by split)"
         wanted = {DEFAULT_SPLIT} if DEFAULT_SPLIT in named else None
         if wanted is None:
@@ -116,17 +116,16 @@ def _row_name(path: str | None, rel: str, row: int) -> str:
     return f"{clip_name(os.path.basename(rel))}-{row:06d}"
 
 
-def _dataset_rows(folder: Folder, rel: str, table, options: dict, where: str):
-    """(entries, recordings, transcripts, text column, audio column) of one dataset file's
-    table (holding every column but the audio bytes)."""
+def _dataset_rows(folder: Folder, rel: str, table, audio: str, options: dict, where: str):
+    """(entries, recordings, transcripts, text column) of one dataset file's table (holding
+    every column but the audio bytes) whose audio column is `audio`."""
     schema = table.schema
-    audio = audio_column(schema, where)
     text, speaker = _text_and_speaker(schema, options, where, audio)
     texts = table.column(text).to_pylist()
     speakers = table.column(speaker).to_pylist() if speaker else None
     # chunk by chunk: a memory-mapped arrow file's bytes stay on disk
     paths = [p for chunk in table.column(audio).chunks for p in chunk.field("path").to_pylist()]
-    stamps = _stamp(folder.path(rel))
+    stamps = stamp(folder.path(rel))
     entries = []
     for row, value in enumerate(texts):
         name = _row_name(paths[row], rel, row)
@@ -138,7 +137,7 @@ def _dataset_rows(folder: Folder, rel: str, table, options: dict, where: str):
             continue
         entries.append(Entry(name=name, audio=ref, transcript=ref, text=str(value), speaker=spk,
                              stamps=stamps))  # fmt: skip
-    return entries, len(texts), sum(v is not None for v in texts), text, audio
+    return entries, len(texts), sum(v is not None for v in texts), text
 
 
 # --- parquet ---------------------------------------------------------------------------------
@@ -157,14 +156,15 @@ def detect_parquet(folder: Folder) -> bool:
 
 
 def _parquet_table(where: str):
-    """A parquet file's every column but the audio's bytes: a row count and texts from a few MB."""
+    """(a parquet file's every column but the audio's bytes: a row count and texts from a few
+    MB, the audio column's name: found on the whole schema, the table lacks the bytes)."""
     import pyarrow.parquet as pq
 
     try:
         pf = pq.ParquetFile(where)
         schema = pf.schema_arrow
         audio = audio_column(schema, where)
-        return pf.read(columns=[n for n in schema.names if n != audio] + [f"{audio}.path"])
+        return pf.read(columns=[n for n in schema.names if n != audio] + [f"{audio}.path"]), audio
     except InputDirError:
         raise
     except Exception as err:  # pyarrow's errors for a file that is no parquet
@@ -181,7 +181,8 @@ def _read_dataset_files(folder: Folder, options: dict, files: list[str], open_ta
     entries, recordings, transcripts, columns = [], 0, 0, set()
     for rel in chosen:
         where = folder.path(rel)
-        got, n, t, text, audio = _dataset_rows(folder, rel, open_table(where), options, where)
+        table, audio = open_table(where)
+        got, n, t, text = _dataset_rows(folder, rel, table, audio, options, where)
         entries += got
         recordings, transcripts = recordings + n, transcripts + t
         columns.add(f"text from column {text}, audio from column {audio}")
@@ -196,7 +197,7 @@ def _read_dataset_files(folder: Folder, options: dict, files: list[str], open_ta
                 for rel in others]  # fmt: skip
     entries += unlisted(folder, used, kind, companion)
     how = f"Hugging Face {kind}, {which} ({len(chosen)} files): {'; '.join(sorted(columns))}"
-    return Found(entries, used, how, recordings, transcripts)
+    return Found(entries, how, recordings, transcripts)
 
 
 # --- save_to_disk (arrow) --------------------------------------------------------------------
@@ -228,9 +229,10 @@ def open_arrow(path: str):
 
 def _arrow_table(where: str):
     try:
-        return open_arrow(where)
+        table = open_arrow(where)
     except Exception as err:  # pyarrow's errors for a file that is no arrow stream
         raise InputDirError(f"{where}: not an arrow file save_to_disk wrote ({err})") from None
+    return table, audio_column(table.schema, where)
 
 
 def read_arrow(folder: Folder, options: dict) -> Found:
@@ -314,7 +316,7 @@ def read_audiofolder(folder: Folder, options: dict) -> Found:
 
     entries += unlisted(folder, used, "metadata", companion)
     how = f"Hugging Face audiofolder, {which}: {', '.join(chosen)} ({'; '.join(sorted(columns))})"
-    return Found(entries, used, how, rows_total, rows_total)
+    return Found(entries, how, rows_total, rows_total)
 
 
 @functools.lru_cache(maxsize=64)

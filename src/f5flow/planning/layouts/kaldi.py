@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ...records import Entry
+from ...records import UNUSED, Entry
 from .rows import Folder, Found, InputDirError, Row, is_audio, read_lines, rows_entries, unlisted
 
 NAME = "kaldi"
@@ -31,15 +31,16 @@ def detect(folder: Folder) -> bool:
     return all(folder.has(os.path.join(base, f)) for f in REQUIRED)
 
 
-def _pairs(folder: Folder, rel: str, entries: list[Entry], values: bool = True) -> dict[str, str]:
-    """KEY value lines of a Kaldi table; a line without a value is a bad_table_row."""
+def _pairs(folder: Folder, rel: str, entries: list[Entry], values: bool = True) -> dict[str, tuple[str, int]]:
+    """KEY value lines of a Kaldi table (value, line number); where `values` are required, a
+    line without one is a bad_table_row (`text` allows an empty transcript: empty_text later)."""
     table = {}
     for number, line in enumerate(read_lines(folder.path(rel)), start=1):
         if not line.strip():
             continue
         key, _, value = line.strip().partition(" ")
         value = value.strip()
-        if values and not value and os.path.basename(rel) != "text":
+        if values and not value:
             origin = f"{rel}:{number}"
             entries.append(Entry(name=origin, transcript=origin, problem="bad_table_row",
                                  detail="expected KEY VALUE"))  # fmt: skip
@@ -117,7 +118,7 @@ def read(folder: Folder, options: dict) -> Found:
                              detail=f"no {'segment' if has_segments else 'wav.scp line'} for utterance {utt}"))  # fmt: skip
     for rec in sorted(set(paths) - used_recordings):
         origin = f"{rel('wav.scp')}:{recordings[rec][1]}"
-        entries.append(Entry(name=origin, problem="unused_file", detail=f"no segment names recording {rec}"))
+        entries.append(Entry(name=origin, problem=UNUSED, detail=f"no segment names recording {rec}"))
     found, used = rows_entries(folder, rows, audio_base, "row")
     kaldi_files = {rel(n) for n in ("wav.scp", "text", "utt2spk", "segments") if folder.has(rel(n))}
 
@@ -138,4 +139,4 @@ def read(folder: Folder, options: dict) -> Found:
         f"{', paths from ' + audio_base if audio_base != base else ''}), text"
         f"{', utt2spk' if speakers else ''}{', segments (cut in stage 0)' if has_segments else ''}"
     )
-    return Found(entries, used | kaldi_files, how, len(recordings), len(utterances))
+    return Found(entries, how, len(recordings), len(utterances))

@@ -8,7 +8,7 @@ import json
 import os
 
 from ...records import Entry
-from .rows import Folder, Found, InputDirError, Row, unlisted, read_lines, rows_entries
+from .rows import Folder, Found, InputDirError, Row, read_lines, rows_entries, unlisted
 
 NAME = "manifest"
 SUFFIXES = (".jsonl", ".json")
@@ -82,4 +82,4 @@ def read(folder: Folder, options: dict) -> Found:
         n_rows += len(rows)
     listed = ", ".join(f"{m} ({n} lines)" for m, n in rows_of.items())
     how = f"JSON-lines manifest(s) {listed}: audio_filepath relative to the manifest or absolute"
-    return Found(entries + unlisted(folder, used, "manifest"), used, how, n_rows, n_rows)
+    return Found(entries + unlisted(folder, used, "manifest"), how, n_rows, n_rows)

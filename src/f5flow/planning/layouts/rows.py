@@ -6,13 +6,10 @@ import os
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ...errors import F5flowError
-from ..listing import AUDIO_SUFFIXES, NAME_SEPARATOR, _stamp, clip_name, stem_name
+from ..listing import NAME_SEPARATOR, InputDirError, clip_name, is_audio, stamp, stem_name
 from ...records import UNUSED, Entry, audio_ref
 
-
-class InputDirError(F5flowError):
-    """The configured input cannot be used at all (or not as configured)."""
+__all__ = ["InputDirError", "is_audio"]  # (the readers take them from here)
 
 
 @dataclass
@@ -53,11 +50,10 @@ class Folder:
 
 @dataclass
 class Found:
-    """What a reader read: every entry it decided, the listed files it used (the others get
-    their fate from `unlisted`), how it read them (for the console), and its counts."""
+    """What a reader read: every entry it decided (a fate for every listed file: see
+    `unlisted`), how it read them (for the console), and its counts."""
 
     entries: list[Entry]
-    used: set[str]
     how: str
     recordings: int
     transcripts: int
@@ -74,10 +70,6 @@ class Row(NamedTuple):
     name: str | None = None  # the clip name, where the layout gives one (else from the path)
 
 
-def is_audio(rel: str) -> bool:
-    return os.path.splitext(rel)[1].lower() in AUDIO_SUFFIXES
-
-
 def rows_entries(
     folder: Folder, rows: list[Row], base: str, row_word: str = "row", audio_dir: str | None = None
 ) -> tuple[list[Entry], set[str]]:
@@ -85,13 +77,15 @@ def rows_entries(
     absolute; the listed audio files they use. Clip names are taken below `audio_dir` where the
     layout keeps its audio there (LJSpeech's `wavs/`, Common Voice's `clips/`)."""
     root = folder.root
-    entries, used = [], {}
+    entries, used, files = [], {}, set()
     for row in rows:
         absolute = os.path.normpath(os.path.join(root, base, row.audio))
         rel = os.path.relpath(absolute, root)
         inside = not rel.startswith(os.pardir + os.sep)
         audio = rel if inside else absolute
-        st = _stamp(absolute) if not inside or rel in folder.file_set else None
+        if inside:
+            files.add(rel)
+        st = stamp(absolute) if not inside or rel in folder.file_set else None
         if st == (-1, -1):
             st = None
         if row.name is not None:
@@ -118,8 +112,13 @@ def rows_entries(
             continue
         entries.append(Entry(name=name, audio=ref, transcript=row.origin, text=row.text,
                              speaker=row.speaker, stamps=st))  # fmt: skip
-    files = {os.path.relpath(os.path.join(root, base, r.audio), root) for r in rows}
-    return entries, {f for f in files if not f.startswith(os.pardir + os.sep)}
+    return entries, files
+
+
+def first_line(path: str) -> str:
+    """A table's first line (its header, or its first row), without reading the rest."""
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        return f.readline().rstrip("\r\n")
 
 
 def read_lines(path: str) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ...records import Entry
-from .rows import Folder, Found, InputDirError, Row, unlisted, is_audio, read_lines, rows_entries
+from .rows import Folder, Found, InputDirError, Row, first_line, is_audio, read_lines, rows_entries, unlisted
 
 NAME = "table"
 TABLE_FILE = "metadata.csv"
@@ -25,9 +25,7 @@ def table_file(folder: Folder) -> str | None:
     name = folder.target or TABLE_FILE
     if os.path.basename(name) != TABLE_FILE or not folder.has(name):
         return None
-    lines = read_lines(folder.path(name))
-    first = next((line for line in lines if line.strip()), "")
-    return name if "|" in first else None
+    return name if "|" in first_line(folder.path(name)) else None
 
 
 def detect(folder: Folder) -> bool:
@@ -79,5 +77,4 @@ def read(folder: Folder, options: dict) -> Found:
             f"{name} without header (LJSpeech format): audio wavs/ID.wav, text from column "
             f"{used_cols} (the normalized column where a row has it)"
         )
-    used |= {name}
-    return Found(entries + row_entries + unlisted(folder, used, "table"), used, how, len(rows), len(rows))
+    return Found(entries + row_entries + unlisted(folder, used | {name}, "table"), how, len(rows), len(rows))
