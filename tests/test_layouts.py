@@ -289,7 +289,15 @@ def test_a_parquet_row_group_is_never_split_between_units(tmp_path):
         unit_of = {int(e.name): u for u, m in units.items() for e in m}
         for first in range(0, rows, group):  # every group's rows in one unit
             assert len({unit_of[i] for i in range(first, first + group)}) == 1
-        assert len(units) == (1 if group == rows else 4)  # runs of 200-300 rows spread over 4
+        assert len(units) == (1 if group == rows else 4)
+    # groups spread evenly: 40 groups of 100 rows over 4 units are 10 each (runs of rows cut
+    # across groups made units of 9 to 11 groups; at 10,000 rows 1000 to 1400 rows a unit)
+    many = pa.table({"audio": pa.array([{"bytes": b"x", "path": f"{i}.wav"} for i in range(4000)]),
+                     "text": [f"câu {i} đây" for i in range(4000)]})  # fmt: skip
+    pq.write_table(many, str(tmp_path / "many.parquet"), row_group_size=100)
+    entries = [records.Entry(str(i), audio=records.audio_ref("many.parquet", row=i)) for i in range(4000)]
+    units = jobunits.assign_units(entries, shard_size=1000, min_units=1, root=str(tmp_path))
+    assert sorted(len(m) for m in units.values()) == [1000] * 4
 
 
 def test_a_parquet_file_without_the_datasets_metadata_is_read_by_its_audio_struct(tmp_path):

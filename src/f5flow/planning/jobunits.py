@@ -60,16 +60,20 @@ def unit_name(entry: Entry) -> str:
 
 
 def unit_key(entry: Entry, root: str | None = None) -> int:
-    """An entry's unit key (see _key). The rows of a dataset file go in runs of about
-    ROWS_PER_CHUNK neighbours, run k to the unit after run k-1's (the file's hash plus k), so the
-    runs spread evenly over the units. In a parquet file below `root` a run is made of whole row
-    groups (a row's run is its group's first row's): no two units decompress the same group."""
+    """An entry's unit key (see _key). The rows of a dataset file go in runs of neighbours, run k
+    to the unit after run k-1's (the file's hash plus k), so the runs spread evenly over the
+    units. In a parquet file below `root` a run is one row group: each unit decompresses its own
+    groups only, and the units get equal numbers of groups (runs of ROWS_PER_CHUNK rows cut
+    groups of 100 into runs of two and three groups: units of 1000 to 1400 rows of 10,000).
+    Elsewhere (arrow files, read row by row) a run is ROWS_PER_CHUNK rows."""
     audio = entry.audio
     if audio is not None and "#row=" in audio:
         path, row, _ = parse_audio_ref(audio)
         if root is not None and path.endswith(".parquet"):
-            row = layouts.huggingface.group_start(os.path.join(root, path), row)
-        return (_key(path) + row // ROWS_PER_CHUNK) % (1 << 64)
+            run = layouts.huggingface.row_group(os.path.join(root, path), row)
+        else:
+            run = row // ROWS_PER_CHUNK
+        return (_key(path) + run) % (1 << 64)
     return _key(unit_name(entry))
 
 
