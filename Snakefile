@@ -24,9 +24,29 @@ include: "rules/stage6_synthesize.smk"
 include: "rules/report.smk"
 
 
+# A stop sent to Snakemake alone (kill -INT PID, a job manager, an IDE's stop button) reaches
+# its jobs too: the fine-tune saves model_last.pt instead of training on unseen.
+onstart:
+    interrupts.forward_stops()
+
+
 # The end of every successful run: what was kept, where the model is, how to hear it.
 onsuccess:
-    print(summary.text(DATASET, DATA, CKPTS, SAMPLES, REPORTS), file=sys.stderr)
+    print(
+        summary.text(
+            DATASET,
+            summary.Outputs(
+                quality=rules.build_metadata.output.quality,
+                rejected=rules.build_metadata.output.rejected,
+                metadata=rules.build_metadata.output.metadata,
+                wavs=rules.publish_wavs.output.wavs,
+                done=rules.finetune_model.output.done,
+                samples=rules.synthesize_samples.output.record,
+                reports=REPORTS,
+            ),
+        ),
+        file=sys.stderr,
+    )
 
 
 rule all:

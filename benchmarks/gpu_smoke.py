@@ -107,7 +107,7 @@ def tiny_run(demo_root: Path, data: Path, out: Path, config: dict) -> dict:
     ckpts.mkdir()
     shutil.copy(demo_root / "ckpts" / DEMO / "pretrained_model_tiny.safetensors", ckpts)
     train = {**config["finetune"], "gpus": 1, "mixed_precision": PRECISION}
-    job_settings = settings.build(DEMO, str(data / "raw.arrow"), str(data / "vocab.txt"),
+    job_settings = settings.build(DEMO, str(data / "raw.arrow"), str(data / "duration.json"), str(data / "vocab.txt"),
                          str(ckpts / "pretrained_model_tiny.safetensors"), config["model"]["backbone"],
                          config["model"]["arch"], 1, train)
     first = run_trainer(job_settings, out, "tiny_stopped", stop_after=20)
@@ -146,7 +146,7 @@ def base_run(data: Path, out: Path, config: dict, epochs: int) -> dict:
     weights.save(str(ckpts / "pretrained_random_v1_base.safetensors"), extended)
     train = {**config["finetune"], "epochs": epochs, "num_warmup_updates": 2,
              "save_per_updates": 100000, "last_per_updates": 100000, "keep_last_n_checkpoints": 0}
-    job = settings.build(DEMO, str(data / "raw.arrow"), str(data / "vocab.txt"),
+    job = settings.build(DEMO, str(data / "raw.arrow"), str(data / "duration.json"), str(data / "vocab.txt"),
                          str(ckpts / "pretrained_random_v1_base.safetensors"), backbone, arch, 4, train)
     result = run_trainer(job, out, "base")
     logged = losses(str(ckpts), train["exp_name"])

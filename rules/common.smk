@@ -7,7 +7,7 @@ from snakemake.utils import validate
 # environment where f5flow is not installed.
 sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
-from f5flow import configuration, errors, hub, model, runlock  # noqa: E402
+from f5flow import configuration, errors, hub, interrupts, model, runlock  # noqa: E402
 from f5flow.planning import jobunits  # noqa: E402
 from f5flow import summary, text, vocabulary, weights  # noqa: E402
 from f5flow.training import startup  # noqa: E402
@@ -17,6 +17,10 @@ if workflow.is_main_process:
     _recovered = runlock.claim(os.path.join(os.getcwd(), ".snakemake"))
     if _recovered:
         print(_recovered, file=sys.stderr)
+
+# A failed job's cause (an F5flowError: what to fix) as the console's last lines.
+if workflow.is_main_process and not workflow.output_settings.dryrun:
+    errors.say_causes_at_exit()
 
 # The default config is the real model and names no data: say what to give, not a schema dump.
 _missing = [key for key in ("input_dir", "dataset_name") if key not in config]
@@ -29,7 +33,11 @@ if _missing:
 SCHEMA = os.path.join(workflow.basedir, "config", "schema.yaml")
 # --config finetune='{epochs: 20}' hands nested values over as strings: typed as the schema asks
 config.update(configuration.coerce_strings(config, SCHEMA))
-validate(config, schema=SCHEMA)
+try:
+    configuration.check(config, SCHEMA)  # one line per problem, before Snakemake's schema dump
+except errors.F5flowError as err:
+    raise WorkflowError(str(err))
+validate(config, schema=SCHEMA)  # fills in the schema's defaults
 
 # Output roots; every path below is built from these.
 DATA_ROOT, WORK_ROOT, LOGS_ROOT, CKPTS_ROOT = "data", "work", "logs", "ckpts"
@@ -95,26 +103,6 @@ PRETRAINED_CHECKPOINT = config["pretrained_checkpoint"]
 # The fine-tune's starting point, named as upstream names it (pretrained_<file name>).
 EXTENDED_CHECKPOINT = f"{CKPTS}/{weights.pretrained_name(PRETRAINED_CHECKPOINT)}"
 
-# What would fail hours later fails now, before stage 0 (dry runs included), in the Snakemake
-# the user started (not again inside each cluster job, whose node may have no GPU). With --cores
-# the fine-tune runs here, so this machine's GPUs are checked; with --jobs (cluster profiles)
-# the job checks its node.
-FINETUNE_PLAN = []
-try:
-    if workflow.is_main_process:
-        FINETUNE_PLAN = startup.check(
-            config,
-            local_run=workflow.resource_settings.nodes is None,
-            extended_checkpoint=EXTENDED_CHECKPOINT,
-            durations=f"{DATA}/duration.json",
-            plan_updates=workflow.output_settings.dryrun,
-            plan_cache=f"{WORK}/epoch_batches.json",
-        )
-except errors.F5flowError as err:
-    raise WorkflowError(str(err))
-if FINETUNE_PLAN and workflow.output_settings.dryrun:
-    print("f5flow fine-tune plan:\n  " + "\n  ".join(FINETUNE_PLAN), file=sys.stderr)
-
 
 wildcard_constraints:
     unit=jobunits.UNIT_WILDCARD,
@@ -124,6 +112,36 @@ def all_units(pattern):
     return expand(pattern, unit=UNITS)
 
 
+# What would fail hours later fails now, before stage 0 (dry runs included), in the Snakemake
+# the user started (not again inside each cluster job, whose node may have no GPU). With --cores
+# the fine-tune runs here, so this machine's GPUs are checked; with --jobs (cluster profiles)
+# the job checks its node. Run while Snakemake builds the DAG, from the extend job's input, so
+# only for targets that reach the model: data preparation needs no GPU and no checkpoint.
+FINETUNE_PLAN = []
+
+
+def check_model_once():
+    if FINETUNE_PLAN or not workflow.is_main_process:
+        return
+    try:
+        FINETUNE_PLAN.extend(
+            startup.check(
+                config,
+                local_run=workflow.resource_settings.nodes is None,
+                extended_checkpoint=EXTENDED_CHECKPOINT,
+                durations=f"{DATA}/duration.json",
+                plan_updates=workflow.output_settings.dryrun,
+                plan_cache=f"{WORK}/epoch_batches.json",
+            )
+        )
+    except errors.F5flowError as err:
+        raise WorkflowError(str(err))
+    if workflow.output_settings.dryrun:
+        print("f5flow fine-tune plan:\n  " + "\n  ".join(FINETUNE_PLAN), file=sys.stderr)
+
+
 def pretrained_checkpoint_file(wildcards):
-    """A local checkpoint is an input; an hf:// one is fetched by the job into the HF cache."""
+    """A local checkpoint is an input; an hf:// one is fetched by the job into the HF cache.
+    (Evaluated when the extend job is in the DAG: the model's checks run here.)"""
+    check_model_once()
     return [] if hub.is_hub(PRETRAINED_CHECKPOINT) else [PRETRAINED_CHECKPOINT]

@@ -9,6 +9,7 @@ with snakejob.run(snakemake):
     trainer_settings = settings.build(
         dataset_name=snakemake.params.dataset_name,
         arrow=snakemake.input.arrow,
+        durations=snakemake.input.durations,
         vocab=snakemake.input.vocab,
         checkpoint=snakemake.input.checkpoint,
         backbone=snakemake.params.backbone,

@@ -82,6 +82,18 @@ def test_quality_checks_flag_or_drop_as_configured():
     assert got["rushed"] == ("dropped", ["speaking_rate"])
 
 
+def test_speaking_rate_is_measured_against_the_median():
+    # one runaway transcript (1000 characters/s) drags a mean far above every clip: against the
+    # median (9.5) only the clips 2.5x away are flagged, the ordinary ones stay kept
+    recs = [record(f"n{i}") for i in range(6)] + [
+        record("fast", text="x" * 50),  # 25 characters/s
+        record("runaway", text="x" * 2000),
+    ]
+    got = outcomes(dataset.build(recs, FILTERS)[0])
+    assert got["fast"] == got["runaway"] == ("flagged", ["speaking_rate"])
+    assert all(got[f"n{i}"] == ("kept", []) for i in range(6))
+
+
 def test_speaking_rate_needs_enough_clips():
     result, notes = dataset.build([record("a"), record("b", text="x" * 300)], FILTERS)
     assert outcomes(result)["b"] == ("kept", [])

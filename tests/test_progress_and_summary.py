@@ -45,7 +45,7 @@ def test_the_run_ends_with_a_summary(demo_run):
     console = (demo_run / "console.txt").read_text(encoding="utf-8")
     summary = console[console.index("f5flow summary (demo):"):]
     assert "clips: kept 21 (0.02 h, 0 flagged), not kept 4, ignored 0" in summary
-    assert "model: ckpts/demo/model_last.pt (run 1, update 60 of 60)" in summary
+    assert "model: ckpts/demo/model_last.pt (run 1, new run, update 60 of 60)" in summary
     assert "training loss: " in summary
     assert "f5flow synthesize --checkpoint ckpts/demo/model_last.pt --ref-audio " in summary
     assert "data/demo/wavs/câu_chào.wav' --ref-text 'xin chào, tôi là người việt nam.'" in summary

@@ -95,3 +95,14 @@ def test_training_pages_name_the_best_checkpoint(report):
     assert "best_model.pt" in checkpoints and "model_last.pt" in checkpoints
     provenance = files["provenance.html"].decode("utf-8")
     assert "vocab_sha256" in provenance and "f5-tts" in provenance
+
+
+def test_sample_texts_are_escaped_in_the_page(tmp_path):
+    from f5flow import report
+
+    soundfile.write(str(tmp_path / "sample_00.wav"), np.sin(np.arange(12000) / 5) * 0.2, 24000)
+    record = {"vocoder": "vocos", "checkpoint": "model_last.pt",
+              "samples": [{"file": "sample_00.wav", "text": "xin <b>chào</b> & 'bạn'", "tokens": "<x>"}]}  # fmt: skip
+    page = report.samples_page(record, str(tmp_path))
+    assert "xin &lt;b&gt;chào&lt;/b&gt; &amp; &#x27;bạn&#x27;" in page and "&lt;x&gt;" in page
+    assert "<b>chào</b>" not in page and "<x>" not in page

@@ -19,7 +19,7 @@ from f5flow.training.trainer import HISTORY
 from f5flow.weights import EMBED_KEY
 
 from conftest import (
-    DEMO_CONFIG, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, snakemake,
+    DEMO_CONFIG, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, logged_updates, snakemake,
     snakemake_command, wait_for_saved_update,
 )
 
@@ -159,6 +159,92 @@ def test_killed_finetune_resumes_from_saved_update(tmp_path, demo_run):
     assert done["updates_trained"] == 60 - int(stopped.group(1))
 
 
+def run_processes(proc, workdir) -> list[str]:
+    """Processes of a workflow started in its own session, or naming its project, still alive."""
+    import psutil
+
+    left = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            in_session = os.getsid(p.pid) == proc.pid
+        except OSError:
+            continue
+        if in_session or str(workdir) in " ".join(p.info["cmdline"] or []):
+            left.append(" ".join(p.info["cmdline"] or []))
+    return left
+
+
+def test_sigint_to_snakemake_alone_saves_and_the_plain_command_resumes(tmp_path, demo_run):
+    config = copy_of_demo_run(demo_run, tmp_path, trained=False)  # stages 0-4 done
+    log = tmp_path / "logs" / "demo" / "finetune_model.log"
+    # its own session, SIGINT's default disposition (pytest's): as a terminal's, a tmux's or an
+    # IDE's Snakemake, which is then sent the signal alone
+    proc = subprocess.Popen(snakemake_command(tmp_path, "finetune", **config), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    saved = wait_for_saved_update(log, proc, at_least=15)
+    os.kill(proc.pid, signal.SIGINT)  # Snakemake alone: the trainer gets nothing from the terminal
+    proc.wait(timeout=120)
+    assert saved and saved[-1] < 60, f"training was not caught midway: saved {saved}"
+    history = (tmp_path / "ckpts" / "demo" / HISTORY).read_text()
+    stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history)
+    assert stopped, history[-2000:]
+    assert run_processes(proc, tmp_path) == []  # no trainer training on as an orphan
+
+    again = snakemake(tmp_path, "finetune", **config)  # the plain command
+    assert f"resuming run 1 at update {stopped.group(1)} of 60" in again.stderr
+    done = assert_trained_every_update_once(tmp_path / "ckpts" / "demo")
+    assert (done["run_kind"], done["started_at_update"]) == ("resume", int(stopped.group(1)))
+    assert "(run 1, resumed, update 60 of 60)" in again.stderr  # the end-of-run summary
+
+
+def test_kill_9_of_snakemake_stops_the_training_it_started(tmp_path, demo_run):
+    import time
+
+    config = copy_of_demo_run(demo_run, tmp_path, trained=False)
+    log = tmp_path / "logs" / "demo" / "finetune_model.log"
+    proc = subprocess.Popen(snakemake_command(tmp_path, "finetune", **config), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    saved = wait_for_saved_update(log, proc, at_least=15)
+    os.kill(proc.pid, signal.SIGKILL)  # no handler runs: the job notices its Snakemake is gone
+    proc.wait(timeout=30)
+    assert saved and saved[-1] < 60, f"training was not caught midway: saved {saved}"
+    deadline = time.monotonic() + 60
+    while run_processes(proc, tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert run_processes(proc, tmp_path) == []
+    history = (tmp_path / "ckpts" / "demo" / HISTORY).read_text()
+    stopped = re.search(r"saved model_last.pt at update (\d+); stopping", history)
+    assert "SIGTERM: saving model_last.pt" in history and stopped, history[-2000:]
+    again = snakemake(tmp_path, "finetune", **config)  # the plain command: lock recovered, resumed
+    assert f"resuming run 1 at update {stopped.group(1)} of 60" in again.stderr
+    assert_trained_every_update_once(tmp_path / "ckpts" / "demo")
+
+
+def test_touched_transcripts_train_nothing_and_succeed(tmp_path, demo_run):
+    import hashlib
+
+    config = copy_of_demo_run(demo_run, tmp_path)  # the finished demo: run 1, 60 updates
+    ckpts = tmp_path / "ckpts" / "demo"
+
+    def model_files():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(ckpts.glob("*.pt"))}
+
+    before = model_files()
+    for transcript in config["input_dir"].glob("*.txt"):
+        os.utime(transcript)  # an editor's save without edits, a checkout, an rsync
+    dry = snakemake(tmp_path, "-n", **config)
+    assert "fine-tune: run 1 finished (update 60); if the rebuilt training data is the same, the job ends at once" in dry.stderr
+    first = snakemake(tmp_path, **config)
+    second = snakemake(tmp_path, **config)
+    assert "already trained: run 1, update 60" in first.stderr
+    assert "Nothing to be done" in second.stdout + second.stderr
+    assert model_files() == before and len(before) >= 2
+    assert logged_updates(ckpts) == list(range(1, 61))  # no update trained again
+    done = json.loads((ckpts / "finetune_complete.json").read_text())
+    assert (done["run"], done["run_kind"], done["updates_trained"]) == (1, "trained", 0)
+    assert "(run 1, already trained, nothing trained now, update 60 of 60)" in first.stderr
+
+
 def test_mismatched_vocab_and_checkpoint_stop_before_training(tmp_path, demo_copy):
     ckpt = tmp_path / "downloaded" / "model_1000.safetensors"
     ckpt.parent.mkdir()
@@ -180,11 +266,16 @@ def test_character_missing_from_vocab_stops_before_training(tmp_path, demo_run):
     metadata = tmp_path / "data" / "demo" / "metadata.csv"
     with open(metadata, "a", encoding="utf-8") as f:
         f.write("wavs/vi_001.wav|chữ Ỹ lạ\n")  # upper-case Ỹ: in neither vocab
-    proc = snakemake(tmp_path, "finetune", "--show-failed-logs", check=False, **config)
+    proc = snakemake(tmp_path, "finetune", check=False, **config)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert f"{os.path.join('data', 'demo', 'metadata.csv')} line 23 (wavs/vi_001.wav)" in output
     assert "U+1EF8" in output and "snakemake vocab" in output
+    # said once, as the last lines, after Snakemake's block (failed job, log, hints)
+    assert output.count("line 23 (wavs/vi_001.wav)") == 1
+    before, _, last = proc.stderr.rpartition("f5flow: the run stopped because of\n")
+    assert "Exiting because a job execution failed" in before and re.match(r"\w+: ", last)
+    assert "U+1EF8" in last and "Complete log" not in last and "Snakemake" not in last
     assert not (tmp_path / "ckpts" / "demo" / "model_last.pt").exists()
 
 
@@ -224,9 +315,14 @@ def test_fixed_data_and_raised_epochs_train_new_runs(tmp_path, demo_run):
     assert (third["run_kind"], third["epochs"], third["updates_trained"]) == ("continue", 2, 8)
     assert third["learning_rate"]["max"] >= 0.1 * 1e-3
 
-    # the same again: nothing to train is an error that says what to set
-    proc = snakemake(tmp_path, "finetune", "--forcerun", "finetune_model", configfile=(DEMO_CONFIG, more),
-                     check=False, **config)
+    # the same again (forced): already trained, nothing trained, success
+    proc = snakemake(tmp_path, "finetune", "--forcerun", "finetune_model", configfile=(DEMO_CONFIG, more), **config)
+    assert "already trained: run 3, update" in proc.stderr
+    assert (done()["run"], done()["run_kind"], done()["updates_trained"]) == (3, "trained", 0)
+    # another learning rate on data trained for these epochs: training asked for cannot happen
+    other_rate = tmp_path / "other_rate.yaml"
+    other_rate.write_text("finetune:\n  epochs: 17\n  learning_rate: 0.0005\n")
+    proc = snakemake(tmp_path, "finetune", configfile=(DEMO_CONFIG, other_rate), check=False, **config)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "nothing to train" in output and "finetune.resume: restart" in output
 
@@ -306,6 +402,21 @@ def test_uncached_hub_checkpoint_offline_fails_the_dry_run(tmp_path, demo_copy):
     assert "hf download SWivid/F5-TTS F5TTS_v1_Base/model_1250000.safetensors" in output
     assert "Traceback (most recent call last)" not in output
     assert not (tmp_path / "data").exists()  # before stage 0
+
+
+def test_data_preparation_needs_no_gpu_and_no_checkpoint(tmp_path, demo_copy):
+    # the real default (one GPU, the hub checkpoint) on a machine with neither, as a laptop or a
+    # CPU login node: preparing the data works; asking for the model still stops at once
+    env = {"HF_HOME": str(tmp_path / "empty_hf"), "HF_HUB_OFFLINE": "1", "F5FLOW_GPU_COUNT": "0"}
+    config = {"input_dir": demo_copy, "dataset_name": "demo"}
+    for target in ("metadata", "vocab", "features", "data/demo/metadata.csv"):
+        dry = snakemake(tmp_path, "-n", target, check=False, configfile=None, env=env, **config)
+        assert dry.returncode == 0, (target, dry.stdout[-2000:], dry.stderr[-2000:])
+    snakemake(tmp_path, "metadata", configfile=None, env=env, **config)
+    assert (tmp_path / "data" / "demo" / "metadata.csv").exists()
+    for target in ("extend", "finetune", "all"):
+        proc = snakemake(tmp_path, "-n", target, check=False, configfile=None, env=env, **config)
+        assert proc.returncode != 0 and "finetune.gpus: 1 GPU(s) asked" in proc.stdout + proc.stderr, target
 
 
 def test_upstream_architectures_are_read_from_the_wheel():

@@ -40,6 +40,7 @@ def test_two_process_stop_saves_once(tmp_path, demo_run, order):
     shutil.copy(demo_run / "ckpts" / "demo" / "pretrained_model_tiny.safetensors", ckpts)
     demo = json.loads((demo_run / "work" / "demo" / "finetune_settings.json").read_text())
     job = settings.build("demo", str(demo_run / "data" / "demo" / "raw.arrow"),
+                         str(demo_run / "data" / "demo" / "duration.json"),
                          str(demo_run / "data" / "demo" / "vocab.txt"),
                          str(ckpts / "pretrained_model_tiny.safetensors"), demo["backbone"], demo["arch"],
                          1, {**demo["train"], "epochs": 100, "last_per_updates": 1000})

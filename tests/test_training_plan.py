@@ -82,6 +82,57 @@ def test_nothing_left_to_train_is_an_error_saying_what_to_set(tmp_path):
         runs.plan(str(tmp_path), "d1", {**TRAIN, "learning_rate": 5e-4}, "continue")
 
 
+def test_the_same_finished_run_again_is_already_trained(tmp_path):
+    finished_run(tmp_path)
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "continue")  # a touch, a checkout: same content
+    assert (run.kind, run.number) == ("trained", 1)
+    assert runs.already_trained(run).startswith("already trained: run 1")
+    assert runs.plan(str(tmp_path), "d1", TRAIN, "restart").kind == "restart"  # asked to train again
+
+
+def test_the_data_fingerprint_is_the_rows_not_where_the_project_is(tmp_path):
+    from f5flow import trainset
+
+    def fingerprint(folder, texts):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "vocab.txt").write_text("a\nb\n", encoding="utf-8")
+        rows = [(f"wavs/c{i}.wav", t) for i, t in enumerate(texts)]
+        names = [f"c{i}" for i in range(len(texts))]
+        trainset.write(rows, names, {n: 1.5 for n in names}, str(folder), str(folder / "raw.arrow"),
+                       str(folder / "duration.json"))  # fmt: skip
+        return runs.data_fingerprint(str(folder / "raw.arrow"), str(folder / "vocab.txt"))
+
+    texts = ["xin chào các bạn", "một hai ba bốn"]
+    here, moved = fingerprint(tmp_path / "a" / "data", texts), fingerprint(tmp_path / "b" / "data", texts)
+    assert here == moved  # raw.arrow's absolute paths differ, the data does not
+    assert fingerprint(tmp_path / "c" / "data", ["xin chào các bạn", "một hai ba năm"]) != here
+
+
+def test_a_run_recorded_by_an_older_f5flow_is_the_same_data(tmp_path):
+    finished_run(tmp_path, data="sha-of-the-files")  # before 2026-12: raw.arrow's bytes
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "continue", recorded_as=lambda: "sha-of-the-files")
+    assert run.kind == "trained"
+    run = runs.plan(str(tmp_path), "d1", TRAIN, "continue", recorded_as=lambda: "other")
+    assert run.kind == "continue"
+
+
+def test_changed_data_during_an_interrupted_run_starts_a_new_run(tmp_path):
+    finished_run(tmp_path, status="running")
+    run = runs.plan(str(tmp_path), "d2", TRAIN, "continue")
+    assert (run.kind, run.number, run.epochs) == ("continue", 2, 12)
+
+
+def test_the_dry_run_says_what_the_fine_tune_will_do(tmp_path):
+    train = {**TRAIN, "resume": "continue"}
+    assert "a new run from the extended pretrained checkpoint" in runs.forecast(str(tmp_path), train)
+    finished_run(tmp_path)
+    assert "run 1 finished" in runs.forecast(str(tmp_path), train)
+    assert "already trained" in runs.forecast(str(tmp_path), train)
+    assert "changed: a new run (continue)" in runs.forecast(str(tmp_path), {**train, "epochs": 20})
+    finished_run(tmp_path, status="running")
+    assert "run 1 was interrupted" in runs.forecast(str(tmp_path), train)
+
+
 def test_restart_trains_from_the_pretrained_checkpoint(tmp_path):
     finished_run(tmp_path)
     run = runs.plan(str(tmp_path), "d1", TRAIN, "restart")

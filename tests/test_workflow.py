@@ -263,6 +263,22 @@ def test_bad_configuration_stops_at_start_with_the_key(tmp_path):
     assert proc.returncode != 0 and "shard_size" in proc.stdout + proc.stderr
 
 
+def test_config_errors_are_a_line_each_naming_the_key(tmp_path):
+    cases = [
+        ({"foo": 1}, "config key foo: unknown; the keys are dataset_name,"),
+        ({"finetune": "{epoch: 3}"}, "config key finetune.epoch: unknown; did you mean finetune.epochs?"),
+        ({"dataset_name": "my voice"}, "config key dataset_name: 'my voice' is not allowed: use letters, digits"),
+        ({"input_split": "train dev"}, "config key input_split: 'train dev' is not allowed: use split names"),
+        ({"quality": "{silence: {action: warn}}"}, "config key quality.silence.action: 'warn' is not one of flag, drop"),
+    ]  # fmt: skip
+    for extra, said in cases:
+        config = {"input_dir": DEMO, "dataset_name": "x", **extra}
+        proc = snakemake(tmp_path, "-n", check=False, **config)
+        output = proc.stdout + proc.stderr
+        assert proc.returncode != 0 and said in output, output[-3000:]
+        assert len(output.splitlines()) <= 15 and "Failed validating" not in output, output[-3000:]
+
+
 def test_local_profile_limits_gpu_jobs_to_its_gpu_count(tmp_path):
     two_gpus = tmp_path / "two_gpus.yaml"
     two_gpus.write_text("finetune:\n  gpus: 2\n")

@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 
 from .dataset import KEPT, hours_kept, read_metadata, read_tsv, reason_codes
+from .whole import written
 
 FIGSIZE = (8, 4.5)
 STYLE = (
@@ -80,7 +81,8 @@ def _figure():
 
 def _save(plt, fig, path: str) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    with written(path) as partial:
+        fig.savefig(partial, dpi=100)
     plt.close(fig)
 
 
@@ -353,7 +355,7 @@ def samples_page(record: dict, samples_dir: str) -> str:
 
 
 def write(path: str, content: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
+    with written(path) as partial, open(partial, "w", encoding="utf-8") as f:
         f.write(content)
 
 

@@ -4,8 +4,8 @@
         ...
 
 Everything the job logs goes to the rule's log file. An `F5flowError` (a problem the user can
-fix) ends the job with its message, in the log and on the console, and no traceback; any other
-exception is a bug and keeps its traceback.
+fix) ends the job with its message, in the log and, as the run's last lines, on the console
+(errors.record_cause), and no traceback; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import logging
 import sys
 
 from . import records
-from .errors import F5flowError
+from .errors import F5flowError, record_cause
+from .whole import written
 
 log = logging.getLogger("f5flow")
 
@@ -46,9 +47,14 @@ def run(snakemake, collect_cycles: bool = True):
             yield
     except F5flowError as err:
         log.error("%s", err)
-        # the console too: Snakemake prints only the log's path unless --show-failed-logs
-        print(f"Error in rule {snakemake.rule}: {err}", file=sys.__stderr__, flush=True)
+        # the console too, once, as the run's last lines (Snakemake prints only the log's path
+        # unless --show-failed-logs): errors.say_causes_at_exit
+        record_cause(snakemake.rule, str(err))
         sys.exit(1)
+    except Exception as err:
+        record_cause(snakemake.rule, f"{type(err).__name__}: {err} (a bug in f5flow, not a problem "
+                                     f"of your data or config: the traceback is in {snakemake.log[0]})")
+        raise
 
 
 def say(message: str) -> None:
@@ -59,6 +65,6 @@ def say(message: str) -> None:
 
 def write_json(path: str, data: dict) -> None:
     """A JSON output: UTF-8 as it is (Vietnamese stays readable), indented, newline-terminated."""
-    with open(path, "w", encoding="utf-8") as f:
+    with written(path) as partial, open(partial, "w", encoding="utf-8") as f:
         json.dump(data, f, ensure_ascii=False, indent=2)
         f.write("\n")

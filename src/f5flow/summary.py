@@ -1,7 +1,8 @@
 """The few lines printed when a run ends: what was kept, where the model is, how to hear it.
 
-Built from the run's output files, so any target prints what exists (after `snakemake
-metadata` only the clips, after a fine-tune the model too).
+Built from the run's output files, as the rules declare them (`Outputs`, filled in by the
+Snakefile), so any target prints what exists (after `snakemake metadata` only the clips, after a
+fine-tune the model too).
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ import json
 import os
 import shlex
 from collections import Counter
+from typing import NamedTuple
 
 from .dataset import KEPT, NOT_KEPT, hours_kept, read_metadata, read_tsv
 from .records import name_from_metadata_path
+
+
+# finetune_complete.json's run_kind, in the words of the end-of-run summary
+RUN_KINDS = {"first": "new run", "resume": "resumed", "continue": "continued from the previous run",
+             "restart": "restarted", "trained": "already trained, nothing trained now"}  # fmt: skip
 
 
 def _quality(path: str) -> tuple[Counter, float]:
@@ -20,24 +27,37 @@ def _quality(path: str) -> tuple[Counter, float]:
     return Counter(row["outcome"] for row in rows), hours_kept(rows)
 
 
-def lines(data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> list[str]:
+class Outputs(NamedTuple):
+    """The rules' files the summary reads."""
+
+    quality: str  # build_metadata's quality.tsv
+    rejected: str  # build_metadata's rejected.tsv
+    metadata: str  # build_metadata's metadata.csv
+    wavs: str  # publish_wavs' folder
+    done: str  # finetune_model's finetune_complete.json
+    samples: str  # synthesize_samples' synthesis.json
+    reports: str  # the report's folder
+
+
+def lines(files: Outputs) -> list[str]:
     out = []
-    quality = os.path.join(data_dir, "quality.tsv")
+    quality = files.quality
     if os.path.exists(quality):
         n, hours = _quality(quality)
         out.append(
             f"clips: kept {sum(n[o] for o in KEPT)} ({hours:.2f} h, {n['flagged']} flagged), not "
-            f"kept {sum(n[o] for o in NOT_KEPT)}, ignored {n['ignored']}: see {data_dir}/rejected.tsv "
+            f"kept {sum(n[o] for o in NOT_KEPT)}, ignored {n['ignored']}: see {files.rejected} "
             f"and {quality}"
         )
-    done_path = os.path.join(ckpts_dir, "finetune_complete.json")
+    done_path = files.done
     if os.path.exists(done_path):
         with open(done_path, encoding="utf-8") as f:
             done = json.load(f)
         loss = done.get("loss") or {}
         out.append(
-            f"model: {os.path.relpath(done['checkpoint'])} (run {done['run']}, update "
-            f"{done['finished_at_update']} of {done['planned_updates']})"
+            f"model: {os.path.relpath(done['checkpoint'])} (run {done['run']}, "
+            f"{RUN_KINDS.get(done.get('run_kind'), 'run')}, update {done['finished_at_update']} of "
+            f"{done['planned_updates']})"
         )
         if loss.get("logged_updates"):
             out.append(
@@ -46,17 +66,17 @@ def lines(data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> 
                 f"{loss['window']}"
             )
         out.append(validation_line(done))
-        audio_file, ref_text = read_metadata(os.path.join(data_dir, "metadata.csv"))[0]
-        ref_audio = os.path.join(data_dir, "wavs", name_from_metadata_path(audio_file) + ".wav")
+        audio_file, ref_text = read_metadata(files.metadata)[0]
+        ref_audio = os.path.join(files.wavs, name_from_metadata_path(audio_file) + ".wav")
         command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
                    "--ref-audio", ref_audio, "--ref-text", ref_text, "--text", "Xin chào các bạn."]  # fmt: skip
-        samples = os.path.join(samples_dir, "synthesis.json")
+        samples = files.samples
         if os.path.exists(samples):
             with open(samples, encoding="utf-8") as f:
                 made = json.load(f)
-            out.append(f"listen: {len(made['samples'])} samples in {samples_dir} (vocoder {made['vocoder']})")
+            out.append(f"listen: {len(made['samples'])} samples in {os.path.dirname(samples)} (vocoder {made['vocoder']})")
         out.append(f"other text: {shlex.join(command)}")
-    if os.path.isdir(reports_dir):
+    if os.path.isdir(files.reports):
         out.append("report: snakemake --report report.html (with this run's options)")
     return out
 
@@ -72,6 +92,6 @@ def validation_line(done: dict) -> str:
     )
 
 
-def text(dataset_name: str, data_dir: str, ckpts_dir: str, samples_dir: str, reports_dir: str) -> str:
-    found = lines(data_dir, ckpts_dir, samples_dir, reports_dir)
+def text(dataset_name: str, files: Outputs) -> str:
+    found = lines(files)
     return f"f5flow summary ({dataset_name}):\n  " + "\n  ".join(found)

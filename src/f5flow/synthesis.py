@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from . import audio, hub, text, vocabulary
 from .errors import F5flowError
 from .model import MEL_SPEC, build_model
+from .whole import written
 
 log = logging.getLogger(__name__)
 
@@ -253,4 +254,5 @@ def synthesize(
 def write_wav(path: str, wave) -> None:
     import soundfile
 
-    soundfile.write(path, wave, MEL_SPEC["target_sample_rate"], subtype="PCM_16")
+    with written(path) as partial:
+        soundfile.write(partial, wave, MEL_SPEC["target_sample_rate"], subtype="PCM_16")

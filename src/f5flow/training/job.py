@@ -20,8 +20,7 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
     from datasets import Dataset
 
     train, vocab = job["train"], job["vocab"]
-    arrow = os.path.join(job["dataset_dir"], "raw.arrow")
-    durations = os.path.join(job["dataset_dir"], "duration.json")
+    arrow, durations = job["arrow"], job["durations"]
     checkpoint_dir = job["checkpoint_dir"]
     processes = hardware.processes(train["gpus"], job_gpus, torch.cuda.device_count())
     if processes == 0:
@@ -32,7 +31,15 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
     preflight.check_audio_paths(Dataset.from_file(arrow), arrow)
 
     previous = runs.read_state(checkpoint_dir)
-    run = runs.plan(checkpoint_dir, runs.data_fingerprint(arrow, vocab), train, train["resume"])
+    run = runs.plan(checkpoint_dir, runs.data_fingerprint(arrow, vocab), train, train["resume"],
+                    recorded_as=lambda: runs.file_fingerprint(arrow, vocab))
+    if run.kind == "trained":
+        say(runs.already_trained(run))
+        launch.write_settings(job, settings_path)
+        if run.record is None:  # finished by an f5flow that kept no record: made again
+            run.record = settings.completion(job, started_at=0, planned=0, data=run.data, run=run)
+        return {**run.record, "run_kind": "trained", "updates_trained": 0,
+                "started_at_update": run.record["finished_at_update"]}
     run.vocab = lines
     if run.kind == "resume" and last_update is not None:
         preflight.check_rows(os.path.join(checkpoint_dir, preflight.MODEL_LAST), len(lines),
@@ -56,8 +63,7 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
                 f"{len(lines)} lines): its text-embedding rows are remapped by character; new "
                 "characters start from the extended checkpoint's rows")
     started_at = last_update if run.kind == "resume" and last_update is not None else 0
-    say(f"{runs.describe(run)}: updates {started_at} -> {total} on {processes or 'no'} GPU(s), "
-        f"warm-up {warmup}")
+    say(f"{runs.describe(run, started_at, total)} on {processes or 'no'} GPU(s), warm-up {warmup}")
     held_out = trainset.read_validation(job["validation"]) if job.get("validation") else None
     if held_out is not None and not held_out["clips"]:
         say(held_out["note"])  # no validation loss: said where the user looks, not only in a log
@@ -75,5 +81,6 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
                         mixed_precision=train["mixed_precision"], log=log)
     if status != 0:
         raise TrainingError(f"training failed (exit {status}): see the job's log")
-    runs.finish(checkpoint_dir)
-    return settings.completion(job, started_at=started_at, planned=total, data=run.data, run=run)
+    record = settings.completion(job, started_at=started_at, planned=total, data=run.data, run=run)
+    runs.finish(checkpoint_dir, record)
+    return record

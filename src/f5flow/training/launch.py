@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 
+from .. import interrupts
+
 
 def accelerate_command(gpus: int, mixed_precision: str, settings_path: str) -> list[str]:
     # Every accelerate option is given, so no `accelerate config` file is needed or consulted
@@ -31,29 +33,54 @@ def accelerate_command(gpus: int, mixed_precision: str, settings_path: str) -> l
     return cmd + ["-m", "f5flow.training.trainer", settings_path]
 
 
+def write_settings(settings: dict, settings_path: str) -> None:
+    """The trainer's settings file (the rule's output: what the job trained with)."""
+    with open(settings_path, "w", encoding="utf-8") as f:
+        json.dump(settings, f, indent=2, ensure_ascii=False)
+
+
 def run(settings: dict, settings_path: str, gpus: int, mixed_precision: str, log) -> int:
     """Run the fine-tune to its end and return the launcher's exit status.
 
     A cancelled or timed-out SLURM job (or Ctrl-C) signals every process at once. The trainer then
     finishes its update and saves model_last.pt; this process must outlive it, because SLURM kills
     what is left of a job step once its main process has exited. So it ignores the signal and, as
-    a child subreaper, also waits for the trainer when the launcher above it exits first.
+    a child subreaper, also waits for the trainer when the launcher above it exits first. A stop
+    sent to Snakemake alone is passed on to this job (f5flow.interrupts); when Snakemake is
+    killed outright, this process stops the training itself.
     """
-    with open(settings_path, "w", encoding="utf-8") as f:
-        json.dump(settings, f, indent=2, ensure_ascii=False)
+    write_settings(settings, settings_path)
     cmd = accelerate_command(gpus, mixed_precision, settings_path)
     print("running:", " ".join(cmd), file=log, flush=True)
     subreaper = _become_subreaper()
     received: list[int] = []
+
+    def stop_training():  # Snakemake was killed (kill -9): no trainer outlives it
+        print("Snakemake ended during the fine-tune: stopping the training (it saves "
+              "model_last.pt; the next run resumes from it)", file=log, flush=True)
+        interrupts.signal_descendants(signal.SIGTERM)
+
+    watching = interrupts.watch_snakemake(stop_training)
     previous = {
         signum: signal.signal(signum, lambda signum, frame: received.append(signum))
         for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        status = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT).wait()
+        # The launcher starts with SIGINT and SIGTERM blocked (a mask survives exec; its child
+        # inherits it and the trainer takes them with sigwait, training/stopping.py): accelerate's
+        # launcher, when signalled, terminates the trainer and kills it 5 s later, before a
+        # large model's save is done, and a second signal (the group's Ctrl-C beside the one
+        # f5flow.interrupts passes on) makes it kill at once.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, interrupts.STOPS)
+        try:
+            launcher = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        status = launcher.wait()
         if subreaper:
             _wait_for_orphans()
     finally:
+        watching.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if received:

@@ -9,8 +9,12 @@ A *run* is one planned schedule: its epochs, its warm-up and decay, its update c
     data it trains `finetune.epochs` epochs; on the same data, the epochs still missing to reach
     `finetune.epochs` (raise it to train longer);
   - `restart`: from the extended pretrained checkpoint, `finetune.epochs` epochs.
-- A new run with nothing to train (the same data and settings already trained for
-  `finetune.epochs` epochs) is an error that says what to change.
+- The same data, settings and `finetune.epochs` as a finished run: nothing is trained, the job
+  succeeds at once with that run's record ("already trained"). That is what a re-run after a
+  touch, a checkout or an f5flow update that rewrites the stages' outputs byte-identically meets.
+- A new run with nothing to train (other settings or fewer epochs on data already trained for
+  `finetune.epochs` epochs) is an error that says what to change: training was asked for and
+  cannot happen.
 
 The state lives in `finetune_run.json` beside the checkpoints.
 """
@@ -40,7 +44,7 @@ SCHEDULE_KEYS = ("exp_name", "warmup_fraction") + tuple(k for k in TRAINER_PARAM
 @dataclass
 class Run:
     number: int
-    kind: str  # "first" | "resume" | "continue" | "restart"
+    kind: str  # "first" | "resume" | "continue" | "restart" | "trained" (already: nothing to do)
     epochs: int  # epochs of this run (the Trainer's)
     epochs_requested: int  # finetune.epochs when it was planned
     epochs_on_data: int  # epochs the model will have seen this data at the end of this run
@@ -49,6 +53,7 @@ class Run:
     start_weights: str | None = None  # continue: the previous run's model_last.pt
     status: str = "running"
     vocab: list[str] | None = None  # vocab.txt's lines: a later run maps its rows by character
+    record: dict | None = None  # finished: its finetune_complete.json, given again when already trained
 
 
 def fingerprint(values: dict) -> str:
@@ -59,8 +64,28 @@ def settings_fingerprint(train: dict) -> str:
     return fingerprint({key: train.get(key) for key in SCHEDULE_KEYS})
 
 
-def data_fingerprint(*paths: str) -> str:
-    """sha256 over the training files (raw.arrow, vocab.txt): what the model learns from."""
+def data_fingerprint(arrow: str, vocab: str) -> str:
+    """sha256 of what the model learns from: vocab.txt, and raw.arrow's rows (text, duration,
+    and each clip's path below the dataset folder). Not raw.arrow's bytes: they hold absolute
+    paths (upstream's loader needs them), so a copied or moved project would be new data."""
+    import numpy as np
+    import orjson
+    import pyarrow as pa
+
+    digest = hashlib.sha256()
+    with open(vocab, "rb") as f:
+        digest.update(f.read())
+    root = os.path.dirname(os.path.abspath(arrow)) + os.sep
+    table = pa.ipc.open_stream(pa.memory_map(arrow)).read_all()
+    paths = [p[len(root):] if p.startswith(root) else p for p in table.column("audio_path").to_pylist()]
+    digest.update(orjson.dumps([paths, table.column("text").to_pylist()]))
+    digest.update(np.asarray(table.column("duration").to_numpy(), dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def file_fingerprint(*paths: str) -> str:
+    """sha256 over the files' bytes: the data fingerprint f5flow recorded before 2026-12
+    (raw.arrow, vocab.txt); a run recorded with it is compared with it (plan's `recorded_as`)."""
     digest = hashlib.sha256()
     for path in paths:
         with open(path, "rb") as f:
@@ -92,11 +117,16 @@ def training_files(checkpoint_dir: str) -> list[str]:
     return sorted(files) + ([runs] if os.path.isdir(runs) else [])
 
 
-def plan(checkpoint_dir: str, data: str, train: dict, mode: str) -> Run:
-    """The run this job trains (nothing is moved or written here)."""
+def plan(checkpoint_dir: str, data: str, train: dict, mode: str, recorded_as=None) -> Run:
+    """The run this job trains (nothing is moved or written here). recorded_as: a function
+    giving this data's fingerprint as an older f5flow recorded it (file_fingerprint), for a
+    state that holds neither: the same data is not a new run after an update of f5flow."""
     settings = settings_fingerprint(train)
     epochs = train["epochs"]
     state = read_state(checkpoint_dir)
+    if state is not None and recorded_as is not None and state.data not in ("", data):
+        if state.data == recorded_as():
+            state.data = data
     leftovers = training_files(checkpoint_dir)
     if not leftovers:
         number = (state.number + 1) if state else 1
@@ -108,6 +138,8 @@ def plan(checkpoint_dir: str, data: str, train: dict, mode: str) -> Run:
     same = state.data == data and state.settings == settings and state.epochs_requested == epochs
     if same and state.status == "running":
         return Run(**{**asdict(state), "kind": "resume"})
+    if same and state.status == "finished" and mode != "restart":
+        return Run(**{**asdict(state), "kind": "trained"})
     number = state.number + 1
     if mode == "restart":
         return Run(number, "restart", epochs, epochs, epochs, data, settings)
@@ -144,18 +176,50 @@ def start(checkpoint_dir: str, run: Run) -> None:
     write_state(checkpoint_dir, run)
 
 
-def finish(checkpoint_dir: str) -> None:
+def finish(checkpoint_dir: str, record: dict) -> None:
     run = read_state(checkpoint_dir)
-    run.status = "finished"
+    run.status, run.record = "finished", record
     write_state(checkpoint_dir, run)
 
 
-def describe(run: Run) -> str:
+def already_trained(run: Run) -> str:
+    """The one line a job that has nothing to do says."""
+    update = (run.record or {}).get("finished_at_update", "?")
+    return (f"already trained: run {run.number}, update {update} (this data, vocab and settings, "
+            f"finetune.epochs {run.epochs_requested}); raise finetune.epochs or set "
+            "finetune.resume: restart to train again")
+
+
+def forecast(checkpoint_dir: str, train: dict) -> str:
+    """What the fine-tune job will do, as far as it is known before stage 4 has run (a dry run):
+    the data's fingerprint is only known once raw.arrow is rebuilt."""
+    state = read_state(checkpoint_dir)
+    if not training_files(checkpoint_dir):
+        return "fine-tune: a new run from the extended pretrained checkpoint"
+    if state is None:
+        return f"fine-tune: a new run ({train['resume']}) after the checkpoints found in {checkpoint_dir}"
+    same = state.settings == settings_fingerprint(train) and state.epochs_requested == train["epochs"]
+    update = (state.record or {}).get("finished_at_update")
+    if state.status == "running":
+        return (f"fine-tune: run {state.number} was interrupted; it resumes at its last saved update if "
+                "the training data and settings are unchanged, else a new run starts")
+    if same and train["resume"] != "restart":
+        return (f"fine-tune: run {state.number} finished (update {update}); if the rebuilt training "
+                "data is the same, the job ends at once (already trained), else a new run "
+                f"({train['resume']}) starts")
+    return (f"fine-tune: run {state.number} finished; finetune settings or epochs changed: a new run "
+            f"({train['resume']})")
+
+
+def describe(run: Run, started_at: int = 0, total: int | None = None) -> str:
+    """The run in words; with its updates (from started_at to total) once they are planned."""
+    updates = "" if total is None else f": updates {started_at} -> {total}"
     return {
-        "first": f"run {run.number}: fine-tune from the extended pretrained checkpoint, {run.epochs} epoch(s)",
-        "resume": f"run {run.number}: resuming the interrupted run ({run.epochs} epoch(s) planned)",
+        "first": f"run {run.number}: fine-tune from the extended pretrained checkpoint, {run.epochs} epoch(s){updates}",
+        "resume": f"resuming run {run.number} at update {started_at} of {total}" if total is not None
+        else f"run {run.number}: resuming the interrupted run ({run.epochs} epoch(s) planned)",
         "continue": f"run {run.number}: continuing from the last weights ({run.start_weights}) with a "
-        f"fresh schedule, {run.epochs} epoch(s)",
+        f"fresh schedule, {run.epochs} epoch(s){updates}",
         "restart": f"run {run.number}: restarting from the extended pretrained checkpoint, "
-        f"{run.epochs} epoch(s) (finetune.resume: restart)",
+        f"{run.epochs} epoch(s) (finetune.resume: restart){updates}",
     }[run.kind]

@@ -31,6 +31,7 @@ TRAINER_PARAMS = (
 def build(
     dataset_name: str,
     arrow: str,
+    durations: str,
     vocab: str,
     checkpoint: str,
     backbone: str,
@@ -45,7 +46,9 @@ def build(
     `validation_clips` is stage 4's validation.json."""
     return {
         "dataset_name": dataset_name,
-        "dataset_dir": os.path.abspath(os.path.dirname(arrow)),
+        # the rule's files, as it declares them (the package builds no path by name)
+        "arrow": os.path.abspath(arrow),
+        "durations": os.path.abspath(durations),
         "vocab": os.path.abspath(vocab),
         "checkpoint_dir": os.path.abspath(os.path.dirname(checkpoint)),
         "backbone": backbone,
@@ -78,7 +81,7 @@ def completion(job: dict, started_at: int, planned: int, data: str, run) -> dict
         "loss": loss_summary(this_job(scalars(checkpoint_dir, exp_name, "loss"))),
         "data": {
             "sha256": data,
-            "files": [os.path.join(job["dataset_dir"], "raw.arrow"), job["vocab"]],
+            "files": [job["arrow"], job["vocab"]],
         },
         "checkpoint": last,
         **validation_outcome(job, started_at),

@@ -1,13 +1,18 @@
 """Checks of the fine-tune that run when Snakemake starts (and so in `snakemake -n`), before
 stage 0: the GPUs asked for, the pretrained checkpoint's source, the warm-up against the planned
-updates once the dataset is known. Returns the plan a dry run prints."""
+updates once the dataset is known. Returns the plan a dry run prints.
+
+They run only when the requested targets reach the model (rules/common.smk runs them while
+Snakemake builds the DAG, from the extend job's input): preparing data (`snakemake metadata`,
+`vocab`, `features`) is what users do first, on a CPU login node or a laptop with an empty
+Hugging Face cache."""
 
 from __future__ import annotations
 
 import os
 
 from .. import hub
-from . import hardware, schedule
+from . import hardware, runs, schedule
 
 
 def check(
@@ -58,4 +63,5 @@ def check(
                      f"(a new run; a continued one plans its own), warm-up {warmup}")
     else:
         lines.append("planned updates: known once the features stage has run")
+    lines.append(runs.forecast(os.path.dirname(extended_checkpoint), train))
     return lines

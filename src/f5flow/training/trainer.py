@@ -59,9 +59,9 @@ def train(settings: dict) -> None:
     # tokenizer "custom": the vocab file is named directly (upstream's load_model does the same).
     vocab_char_map, vocab_size = get_tokenizer(settings["vocab"], "custom")
     # the checkpoints, the schedule and the run were checked and planned once, by the job (job.py)
-    with open(os.path.join(settings["dataset_dir"], "duration.json"), encoding="utf-8") as f:
+    with open(settings["durations"], encoding="utf-8") as f:
         durations = json.load(f)["duration"]
-    rows = Dataset.from_file(os.path.join(settings["dataset_dir"], "raw.arrow"))
+    rows = Dataset.from_file(settings["arrow"])
     train_dataset = CustomDataset(rows, durations=durations, **MEL_SPEC)
     log.info("%d rows, %d epoch(s), warm-up %d update(s), %d process(es)", len(rows),
              params["epochs"], params["num_warmup_updates"], num_processes)
