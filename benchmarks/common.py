@@ -15,7 +15,7 @@ CACHE = REPO / "benchmarks" / ".cache"
 CORES = os.cpu_count() or 2
 sys.path.insert(0, str(REPO / "src"))
 
-from f5flow import demo, synth  # noqa: E402
+from f5flow import demo, espeak  # noqa: E402
 
 
 def dataset(n: int) -> Path:
@@ -24,9 +24,9 @@ def dataset(n: int) -> Path:
     done = folder / ".complete"
     if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
-        pool = synth.speech_pool([text for _, text, *_ in demo.SENTENCES])
+        pool = espeak.speech_pool([text for _, text, *_ in demo.SENTENCES])
         started = time.perf_counter()
-        counts = synth.make_dataset(str(folder / "recordings"), n, pool, seed=n)
+        counts = espeak.make_dataset(str(folder / "recordings"), n, pool, seed=n)
         print(f"  generated {n} recordings in {time.perf_counter() - started:.0f} s: {counts}", flush=True)
         done.write_text(json.dumps(counts))
     return folder / "recordings"

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
 
 from f5flow import model, records, trainset, vocabulary, weights  # noqa: E402
-from f5flow.training import job, launch, settings  # noqa: E402
+from f5flow.training import launch, settings, supervisor  # noqa: E402
 from f5flow.training.losses import losses  # noqa: E402
 
 DEMO = "demo_vi"
@@ -121,7 +121,7 @@ def tiny_run(demo_root: Path, data: Path, out: Path, config: dict) -> dict:
     # then the workflow's own job (job.run: GPU check, run planning, completion record) trains a
     # new run continuing from those weights
     with open(out / "tiny_continued.log", "w") as log:
-        continued = job.run(
+        continued = supervisor.run(
             {**job_settings, "train": {**train, "epochs": 14, "gpus": 0 if ON_CPU else 1}},
             job_gpus=0 if ON_CPU else 1, settings_path=str(out / "tiny_continued.json"),
             log=log, say=lambda line: print(line, file=log, flush=True))

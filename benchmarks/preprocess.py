@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 import shutil
 
-from common import CACHE, CORES, cold_cache, dataset, fresh, snakemake_cmd, synth, timed
+from common import CACHE, CORES, cold_cache, dataset, fresh, snakemake_cmd, espeak, timed
 
 from f5flow import audio
 
@@ -52,7 +52,7 @@ def run() -> list[dict]:
                  "ratio": None, "goal": "<= 10 s", "ok": noop <= 10})
 
     extra = fresh(CACHE / "extra")
-    synth.make_dataset(str(extra), 10, synth.speech_pool(["Một bản ghi mới được thêm vào."]), seed=7)
+    espeak.make_dataset(str(extra), 10, espeak.speech_pool(["Một bản ghi mới được thêm vào."]), seed=7)
     added = []
     for f in extra.iterdir():
         target = recordings / f.name.replace("utt_", "added_")

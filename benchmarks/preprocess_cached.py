@@ -1,6 +1,6 @@
 """Stages 0-1 on a page-cached set against the bare `xargs -P <cores>` sox loop (issue 14).
 
-10,000 recordings of 2-4 s in the mixed formats of synth.FORMATS, cut from espeak-ng speech
+10,000 recordings of 2-4 s in the mixed formats of espeak.FORMATS, cut from espeak-ng speech
 with a little noise each (so no two are the same audio: the duplicate_audio check would drop
 copies), with one-line transcripts. The set (about 2.5 GB) is read once before timing, so both
 sides run from the page cache and the comparison is of CPU cost: what the workflow adds on a
@@ -19,7 +19,7 @@ import time
 
 from common import CACHE, CORES, fresh, snakemake_cmd, timed
 
-from f5flow import audio, demo, synth
+from f5flow import audio, demo, espeak
 
 N = 10_000
 
@@ -33,13 +33,13 @@ def cached_dataset(n: int = N):
     if done.exists():
         return folder / "recordings"
     recordings = fresh(folder / "recordings")
-    pool = synth.speech_pool([text for _, text, *_ in demo.SENTENCES])
+    pool = espeak.speech_pool([text for _, text, *_ in demo.SENTENCES])
     rng = random.Random(n)
     noise = np.random.default_rng(n)
     started = time.perf_counter()
     for i in range(n):
         sentence, speech = rng.choice(pool)
-        rate, channels, subtype = rng.choice(synth.FORMATS)
+        rate, channels, subtype = rng.choice(espeak.FORMATS)
         seconds = rng.uniform(2.0, 4.0)
         # the pool is at 22050 Hz: take `seconds` of it and write it at `rate` by index stretching
         # (what matters here is the file's format and length, not its pitch)

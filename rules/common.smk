@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 from f5flow import configuration, errors, hub, interrupts, model, runlock  # noqa: E402
 from f5flow.planning import jobunits  # noqa: E402
 from f5flow import summary, text, vocabulary, weights  # noqa: E402
-from f5flow.training import startup  # noqa: E402
+from f5flow.training import checks_at_start  # noqa: E402
 
 # A killed run (kill -9) leaves Snakemake's locks behind: the plain command recovers (runlock.py).
 if workflow.is_main_process:
@@ -125,7 +125,7 @@ def check_model_once():
         return
     try:
         FINETUNE_PLAN.extend(
-            startup.check(
+            checks_at_start.check(
                 config,
                 local_run=workflow.resource_settings.nodes is None,
                 extended_checkpoint=EXTENDED_CHECKPOINT,

@@ -2,9 +2,9 @@
 
 import logging
 
-from f5flow import records, snakejob, trainset
+from f5flow import records, rulescript, trainset
 
-with snakejob.run(snakemake, collect_cycles=False):
+with rulescript.run(snakemake, collect_cycles=False):
     n, validation = trainset.build(
         snakemake.input.metadata,
         records.read_durations(snakemake.input.records),
@@ -15,4 +15,4 @@ with snakejob.run(snakemake, collect_cycles=False):
         trainset.ValidationSplit(**snakemake.params.validation),
     )
     logging.info("wrote %d rows to %s", n, snakemake.output.arrow)
-    snakejob.say(validation)
+    rulescript.say(validation)

@@ -3,10 +3,10 @@ dataset vocab, rejected.tsv, quality.tsv. Stops when nothing (or too little) is 
 
 import os
 
-from f5flow import dataset, errors, records, snakejob
+from f5flow import dataset, errors, records, rulescript
 
-with snakejob.run(snakemake, collect_cycles=False):
-    snakejob.say(f"f5flow input layout: {snakemake.params.layout}")
+with rulescript.run(snakemake, collect_cycles=False):
+    rulescript.say(f"f5flow input layout: {snakemake.params.layout}")
     checks = dataset.QualityChecks.from_config(snakemake.params.quality)
     result, notes = dataset.build(
         records.read_all_records(snakemake.input.records),
@@ -19,7 +19,7 @@ with snakejob.run(snakemake, collect_cycles=False):
     dataset.write_quality(out.quality, result)
     dataset.write_characters(out.characters, result.characters)
     for note in notes:
-        snakejob.say(note)
+        rulescript.say(note)
     try:
         dataset.check_kept(result, checks.max_rejected_fraction)
     except errors.F5flowError as err:
@@ -31,4 +31,4 @@ with snakejob.run(snakemake, collect_cycles=False):
         raise errors.F5flowError(
             f"{err}\nper-file reasons: {kept_dir}/rejected.tsv and {kept_dir}/quality.tsv"
         )
-    snakejob.say(f"f5flow stage 1: {dataset.summarise(result)}")
+    rulescript.say(f"f5flow stage 1: {dataset.summarise(result)}")

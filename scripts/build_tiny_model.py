@@ -2,9 +2,9 @@
 
 import logging
 
-from f5flow import snakejob, vocabulary, weights
+from f5flow import rulescript, vocabulary, weights
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     lines = vocabulary.read_lines(vocabulary.resolve(snakemake.params.pretrained_vocab))
     weights.build_tiny(
         snakemake.output.checkpoint,

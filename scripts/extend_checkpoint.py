@@ -2,9 +2,9 @@
 
 import logging
 
-from f5flow import hub, snakejob, vocabulary, weights
+from f5flow import hub, rulescript, vocabulary, weights
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     source = snakemake.params.source
     path = hub.fetch(source)
     ckpt = weights.load(path)

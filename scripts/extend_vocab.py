@@ -1,14 +1,14 @@
 """Stage 2: pretrained vocab + the dataset's missing characters."""
 
-from f5flow import snakejob, vocabulary
+from f5flow import rulescript, vocabulary
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     pretrained_path = vocabulary.resolve(snakemake.params.pretrained_vocab)
     pretrained = vocabulary.read_lines(pretrained_path)
     characters = vocabulary.read_lines(snakemake.input.characters)
     extension = vocabulary.extend(pretrained, characters)
     vocabulary.write_lines(snakemake.output.vocab, extension.lines)
-    snakejob.write_json(
+    rulescript.write_json(
         snakemake.output.summary,
         vocabulary.extension_summary(
             extension,
@@ -18,4 +18,4 @@ with snakejob.run(snakemake):
             vocab_path=snakemake.output.vocab,
         ),
     )
-    snakejob.say(vocabulary.describe(extension, characters))
+    rulescript.say(vocabulary.describe(extension, characters))

@@ -2,10 +2,10 @@
 
 import sys
 
-from f5flow import snakejob
-from f5flow.training import job, settings
+from f5flow import rulescript
+from f5flow.training import settings, supervisor
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     trainer_settings = settings.build(
         dataset_name=snakemake.params.dataset_name,
         arrow=snakemake.input.arrow,
@@ -19,13 +19,13 @@ with snakejob.run(snakemake):
         train=snakemake.params.train,
         validation_clips=snakemake.input.validation,
     )
-    snakejob.write_json(
+    rulescript.write_json(
         snakemake.output.done,
-        job.run(
+        supervisor.run(
             trainer_settings,
             job_gpus=snakemake.resources.gpu,
             settings_path=snakemake.output.settings,
             log=sys.stderr,
-            say=snakejob.say,
+            say=rulescript.say,
         ),
     )

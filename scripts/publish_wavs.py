@@ -2,9 +2,9 @@
 
 import logging
 
-from f5flow import dataset, records, snakejob
+from f5flow import dataset, records, rulescript
 
-with snakejob.run(snakemake, collect_cycles=False):
+with rulescript.run(snakemake, collect_cycles=False):
     names = {
         records.name_from_metadata_path(audio_file)
         for audio_file, _ in dataset.read_metadata(snakemake.input.metadata)

@@ -2,9 +2,9 @@
 
 import json
 
-from f5flow import report, snakejob, trainset
+from f5flow import report, rulescript, trainset
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     inputs, outputs = snakemake.input, snakemake.output
     numbers = report.dataset_numbers(inputs.metadata, inputs.rejected, inputs.quality)
     note = trainset.read_validation(inputs.validation)["note"]

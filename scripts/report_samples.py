@@ -3,9 +3,9 @@
 import json
 import os
 
-from f5flow import report, snakejob
+from f5flow import report, rulescript
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     with open(snakemake.input.record, encoding="utf-8") as f:
         record = json.load(f)
     samples_dir = os.path.dirname(snakemake.input.record)

@@ -3,10 +3,10 @@
 import json
 import os
 
-from f5flow import report, snakejob
+from f5flow import report, rulescript
 from f5flow.training import losses
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     with open(snakemake.input.done, encoding="utf-8") as f:
         done = json.load(f)
     with open(snakemake.input.card, encoding="utf-8") as f:

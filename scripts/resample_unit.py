@@ -2,10 +2,10 @@
 
 import os
 
-from f5flow import preprocess, records, snakejob, text
+from f5flow import preprocess, records, rulescript, text
 from f5flow.planning import jobunits
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     unit_records = preprocess.process_unit(
         jobunits.read_manifest(snakemake.input.manifest),
         # from the plan, not params: where the folder is is no reason to re-run (its files'

@@ -2,9 +2,9 @@
 
 import os
 
-from f5flow import audio, dataset, errors, snakejob, synthesis
+from f5flow import audio, dataset, errors, rulescript, synthesis
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     settings = snakemake.params.synthesize
     ref_audio, ref_text = settings["ref_audio"], settings["ref_text"]
     if ref_audio and not ref_text:
@@ -18,9 +18,9 @@ with snakejob.run(snakemake):
         snakemake.input.card, snakemake.params.checkpoint, settings["vocoder_path"], device,
         fetch_vocoder=settings["fetch_vocoder"],
     )
-    snakejob.say(f"f5flow synthesize: {snakemake.params.checkpoint} on {device}, vocoder {voice.vocoder_name}")
+    rulescript.say(f"f5flow synthesize: {snakemake.params.checkpoint} on {device}, vocoder {voice.vocoder_name}")
     if voice.vocoder_name == synthesis.GRIFFIN_LIM:
-        snakejob.say(
+        rulescript.say(
             f"no Vocos vocoder found: the samples are Griffin-Lim inversions of the mel (rough); "
             f"fetch it with `hf download {synthesis.VOCOS_REPO}` or set synthesize.vocoder_path"
         )
@@ -29,10 +29,10 @@ with snakejob.run(snakemake):
         sample = synthesis.synthesize(voice, ref_audio, ref_text, sentence, settings["nfe_step"])
         synthesis.write_wav(path, sample.wave)
         if sample.unknown:
-            snakejob.say(f"{path}: cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)}")
+            rulescript.say(f"{path}: cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)}")
         made.append({"file": path, "text": sentence, "tokens": "".join(sample.tokens),
                      "seconds": round(len(sample.wave) / audio.SAMPLE_RATE, 3), "unknown": sample.unknown})  # fmt: skip
-    snakejob.write_json(snakemake.output.record, {
+    rulescript.write_json(snakemake.output.record, {
         "checkpoint": snakemake.params.checkpoint, "device": device,
         "vocoder": voice.vocoder_name, "reference": {"audio": ref_audio, "text": ref_text},
         "samples": made,

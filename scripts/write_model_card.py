@@ -1,10 +1,10 @@
 """What a later inference needs to use the fine-tuned checkpoints, written next to them."""
 
-from f5flow import model, snakejob, vocabulary
+from f5flow import model, rulescript, vocabulary
 
-with snakejob.run(snakemake):
+with rulescript.run(snakemake):
     vocab = snakemake.input.vocab
-    snakejob.write_json(
+    rulescript.write_json(
         snakemake.output.card,
         model.card(
             vocab_path=vocab,

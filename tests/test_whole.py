@@ -1,6 +1,6 @@
 import pytest
 
-from f5flow import report, snakejob, synthesis
+from f5flow import report, rulescript, synthesis
 from f5flow.whole import written
 
 
@@ -35,9 +35,9 @@ def test_samples_pages_and_records_are_written_whole(tmp_path, monkeypatch):
         used.append(path)
         return original(path)
 
-    for module in (synthesis, report, snakejob):  # each writes through written()
+    for module in (synthesis, report, rulescript):  # each writes through written()
         monkeypatch.setattr(module, "written", spy)
     synthesis.write_wav(str(tmp_path / "s.wav"), np.zeros(2400, dtype=np.float32))
     report.write(str(tmp_path / "p.html"), "<p>x</p>")
-    snakejob.write_json(str(tmp_path / "r.json"), {"a": 1})
+    rulescript.write_json(str(tmp_path / "r.json"), {"a": 1})
     assert used == [str(tmp_path / n) for n in ("s.wav", "p.html", "r.json")]

@@ -10,7 +10,7 @@ import os
 import sys
 import unicodedata
 
-from .synth import speak
+from .espeak import speak
 
 # (name, transcript, sample rate, channels, sample format)
 SENTENCES = [

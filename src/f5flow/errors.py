@@ -2,7 +2,7 @@
 
 Every error a user can fix (bad input, bad configuration, files that do not fit together) is an
 `F5flowError` whose message says what is wrong and what to do. Scripts turn exactly these into a
-failed job with that message (`snakejob.run`); anything else is a bug and keeps its traceback.
+failed job with that message (`rulescript.run`); anything else is a bug and keeps its traceback.
 
 A job's message is said once, as the console's last lines: the job records it
 (`record_cause`) and the Snakemake the user started prints what its jobs recorded when it exits

@@ -29,7 +29,7 @@ import shutil
 from dataclasses import asdict, dataclass
 
 from . import TrainingError
-from .preflight import MODEL_LAST
+from .checks_in_job import MODEL_LAST
 from .settings import TRAINER_PARAMS
 from .validation import BEST, RECORD
 

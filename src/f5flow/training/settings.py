@@ -7,7 +7,7 @@ import os
 from .. import trainset
 from . import validation
 from .losses import learning_rate_summary, loss_summary, scalars
-from .preflight import MODEL_LAST, saved_update
+from .checks_in_job import MODEL_LAST, saved_update
 
 # finetune_cli's parameters, under its names, passed to upstream's Trainer as they are.
 TRAINER_PARAMS = (

@@ -19,7 +19,7 @@ from .. import trainset
 from ..model import MEL_SPEC, build_model
 from . import TrainingError
 from . import progress
-from .preflight import MODEL_LAST, saved_update
+from .checks_in_job import MODEL_LAST, saved_update
 from .schedule import RESUMABLE_SEED
 from .settings import TRAINER_PARAMS
 from .stopping import save_and_stop_on_signal, stop_dataloader_workers

@@ -1,6 +1,6 @@
-"""The fine-tune job, run once per Snakemake job before and after the training processes:
-hardware, checkpoints and schedule checked once, the run planned, accelerate started, the
-completion record built."""
+"""The supervisor of the fine-tune: what the Snakemake job does around the training processes,
+once per attempt: hardware, checkpoints and schedule checked (checks_in_job), the run planned
+(runs), accelerate started (launch), the completion record built (settings)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import math
 import os
 
 from .. import trainset, vocabulary, weights
-from . import TrainingError, hardware, launch, preflight, runs, schedule, settings
+from . import TrainingError, hardware, launch, checks_in_job, runs, schedule, settings
 
 
 def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
@@ -26,9 +26,9 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
     if processes == 0:
         say("training on the CPU (finetune.gpus: 0)" + (" although the job has GPUs" if job_gpus else ""))
     lines = vocabulary.read_lines(vocab)
-    pretrained = preflight.check_pretrained(checkpoint_dir, len(lines))
-    last_update = preflight.readable_model_last(checkpoint_dir)
-    preflight.check_audio_paths(Dataset.from_file(arrow), arrow)
+    pretrained = checks_in_job.check_pretrained(checkpoint_dir, len(lines))
+    last_update = checks_in_job.readable_model_last(checkpoint_dir)
+    checks_in_job.check_audio_paths(Dataset.from_file(arrow), arrow)
 
     previous = runs.read_state(checkpoint_dir)
     run = runs.plan(checkpoint_dir, runs.data_fingerprint(arrow, vocab), train, train["resume"],
@@ -42,7 +42,7 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
                 "started_at_update": run.record["finished_at_update"]}
     run.vocab = lines
     if run.kind == "resume" and last_update is not None:
-        preflight.check_rows(os.path.join(checkpoint_dir, preflight.MODEL_LAST), len(lines),
+        checks_in_job.check_rows(os.path.join(checkpoint_dir, checks_in_job.MODEL_LAST), len(lines),
                              "set finetune.resume: restart to train this vocab from the extended checkpoint")
     with open(durations, encoding="utf-8") as f:
         total = schedule.planned_updates(json.load(f)["duration"], train, run.epochs)
@@ -53,7 +53,7 @@ def run(job: dict, job_gpus: int, settings_path: str, log, say) -> dict:
     if run.kind == "continue" and previous_vocab != lines:
         start = os.path.join(checkpoint_dir, run.start_weights)
         if previous_vocab is None:  # a run that did not record its vocab: its rows must fit
-            preflight.check_rows(start, len(lines), "set finetune.resume: restart")
+            checks_in_job.check_rows(start, len(lines), "set finetune.resume: restart")
         else:
             remapped = "{}_remapped{}".format(*os.path.splitext(start))
             weights.remap_training_checkpoint(start, previous.vocab, lines, pretrained, remapped)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from f5flow import errors, snakejob
+from f5flow import errors, rulescript
 from f5flow.errors import F5flowError
 
 from conftest import REPO
@@ -18,7 +18,7 @@ from conftest import REPO
 def job(tmp_path):
     stderr = sys.stderr
     yield SimpleNamespace(log=[str(tmp_path / "job.log")], rule="some_rule")
-    sys.stderr = stderr  # snakejob points it at the job's log
+    sys.stderr = stderr  # rulescript points it at the job's log
     logging.basicConfig(force=True)
 
 
@@ -28,7 +28,7 @@ def test_fixable_error_fails_the_job_with_its_message(job, tmp_path, monkeypatch
     monkeypatch.setattr(errors.atexit, "register", lambda *call: at_exit.append(call))
     errors.say_causes_at_exit()  # (as the Snakemake the user started does)
     with pytest.raises(SystemExit) as stop:
-        with snakejob.run(job):
+        with rulescript.run(job):
             raise F5flowError("config key x: use y")
     assert stop.value.code == 1
     log = Path(job.log[0]).read_text()
@@ -44,7 +44,7 @@ def test_fixable_error_fails_the_job_with_its_message(job, tmp_path, monkeypatch
 def test_a_bug_keeps_its_traceback(job, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ZeroDivisionError):
-        with snakejob.run(job):
+        with rulescript.run(job):
             1 / 0
     [cause] = (tmp_path / errors.CAUSES).iterdir()  # the run's last lines name it and the log
     said = cause.read_text()
@@ -52,11 +52,11 @@ def test_a_bug_keeps_its_traceback(job, tmp_path, monkeypatch):
     assert job.log[0] in said
 
 
-def test_every_script_runs_inside_snakejob():
+def test_every_script_runs_inside_rulescript():
     scripts = sorted((REPO / "scripts").glob("*.py"))
     assert scripts
     for script in scripts:
-        assert re.search(r"with snakejob.run\(snakemake(, collect_cycles=False)?\):", script.read_text()), script.name
+        assert re.search(r"with rulescript.run\(snakemake(, collect_cycles=False)?\):", script.read_text()), script.name
 
 
 def test_every_rule_has_its_script_named_after_it():

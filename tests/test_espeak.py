@@ -6,14 +6,14 @@ import shutil
 import pytest
 import soundfile
 
-from f5flow import synth
+from f5flow import espeak
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 
 
 def test_make_dataset_mixes_formats_and_rejects(tmp_path):
-    pool = synth.speech_pool(["Xin chào các bạn.", "Tiếng Việt rất hay."])
-    counts = synth.make_dataset(str(tmp_path), 60, pool, seed=1)
+    pool = espeak.speech_pool(["Xin chào các bạn.", "Tiếng Việt rất hay."])
+    counts = espeak.make_dataset(str(tmp_path), 60, pool, seed=1)
     assert sum(counts.values()) == 60 and counts["ok"] > 40
     wavs = sorted(f for f in os.listdir(tmp_path) if f.endswith(".wav"))
     txts = [f for f in os.listdir(tmp_path) if f.endswith(".txt")]

@@ -1,6 +1,6 @@
 """The one way every Snakemake `script:` of f5flow runs: its log, and how it fails.
 
-    with snakejob.run(snakemake):
+    with rulescript.run(snakemake):
         ...
 
 Everything the job logs goes to the rule's log file. An `F5flowError` (a problem the user can
