@@ -63,7 +63,7 @@ def _words(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _problem(error, schema: dict) -> list[str]:
+def _problem(error) -> list[str]:
     """One line per problem of a jsonschema error."""
     key = ".".join(str(p) for p in error.absolute_path)
     at = f"config key {key}" if key else "the config"
@@ -102,7 +102,7 @@ def check(config: dict, schema_path: str) -> None:
     schema = _load(schema_path)
     validator = jsonschema.validators.validator_for(schema)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    problems = [line for error in errors for line in _problem(error, schema)]
+    problems = [line for error in errors for line in _problem(error)]
     if problems:
         more = len(problems) - MAX_PROBLEMS
         raise ConfigError("\n".join(problems[:MAX_PROBLEMS] + ([f"({more} more)"] if more > 0 else [])))

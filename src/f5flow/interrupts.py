@@ -25,16 +25,13 @@ STOPS = (signal.SIGINT, signal.SIGTERM)
 POLL_SECONDS = 1.0
 
 
-def signal_descendants(signum: int, process: psutil.Process | None = None) -> int:
-    """Send signum to every process below `process` (this one by default); how many got it."""
-    sent = 0
-    for child in (process or psutil.Process()).children(recursive=True):
+def signal_descendants(signum: int) -> None:
+    """Send signum to every process below this one."""
+    for child in psutil.Process().children(recursive=True):
         try:
             child.send_signal(signum)
-            sent += 1
         except psutil.Error:  # ended meanwhile
             pass
-    return sent
 
 
 def forward_stops() -> None:
