@@ -14,8 +14,9 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = REPO / "benchmarks" / ".cache"
 CORES = os.cpu_count() or 2
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))  # devtools/: not installed
 
-from f5flow import demo, espeak  # noqa: E402
+from devtools import demo, espeak  # noqa: E402
 
 
 def dataset(n: int) -> Path:

@@ -22,9 +22,10 @@ import sys
 import yaml
 from common import CACHE, REPO, cold_cache, fresh, snakemake_cmd, timed
 
-from f5flow import demo, records
+from devtools import demo
+from devtools.dryrun import planned_jobs
+from f5flow import records
 from f5flow.planning import jobunits
-from f5flow.dryrun import planned_jobs
 
 N = 1_000_000
 SECONDS_GOAL, MB_GOAL = 30, 1024

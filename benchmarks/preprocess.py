@@ -10,7 +10,7 @@ import shutil
 
 from common import CACHE, CORES, cold_cache, dataset, fresh, snakemake_cmd, espeak, timed
 
-from f5flow import audio
+from devtools.reference import sox_command
 
 
 # issue 14: stages 0-1 at 10k clips, cold page cache, no slower than the bare sox loop
@@ -19,7 +19,7 @@ COLD_RATIO = 1.0
 
 def xargs_baseline(input_dir, out_dir) -> float:
     cold_cache()
-    sox = shlex.join(audio.sox_command("{}", f"{out_dir}/{{}}"))
+    sox = shlex.join(sox_command("{}", f"{out_dir}/{{}}"))
     script = f"cd {shlex.quote(str(input_dir))} && find . -maxdepth 1 -name '*.wav' -printf '%f\\0' | xargs -0 -P {CORES} -I{{}} {sox}"
     return timed(["bash", "-c", script])[0]
 

@@ -19,7 +19,8 @@ import time
 
 from common import CACHE, CORES, fresh, snakemake_cmd, timed
 
-from f5flow import audio, demo, espeak
+from devtools import demo, espeak
+from devtools.reference import sox_command
 
 N = 10_000
 
@@ -63,7 +64,7 @@ def read_all(folder) -> None:
 
 
 def xargs_baseline(input_dir, out_dir) -> float:
-    sox = shlex.join(audio.sox_command("{}", f"{out_dir}/{{}}"))
+    sox = shlex.join(sox_command("{}", f"{out_dir}/{{}}"))
     script = (f"cd {shlex.quote(str(input_dir))} && find . -maxdepth 1 -name '*.wav' -printf '%f\\0' | "
               f"xargs -0 -P {CORES} -I{{}} {sox}")
     return timed(["bash", "-c", script])[0]

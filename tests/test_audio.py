@@ -8,6 +8,7 @@ import pytest
 import soundfile
 
 from f5flow import audio
+from devtools.reference import sox_command
 
 import input_fixtures
 
@@ -27,7 +28,7 @@ def ours(path):
 
 
 def sox(src, dst):
-    subprocess.run(audio.sox_command(str(src), str(dst)), check=True)
+    subprocess.run(sox_command(str(src), str(dst)), check=True)
     data, rate = soundfile.read(str(dst), dtype="int16")
     info = soundfile.info(str(dst))
     assert (rate, info.channels, info.subtype) == (24000, 1, "PCM_16")

@@ -6,7 +6,7 @@ import shutil
 import pytest
 import soundfile
 
-from f5flow import espeak
+from devtools import espeak
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
 

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from f5flow.planning import forked, jobunits, layouts
+from devtools.discovery import discover
+from f5flow.planning import forked, jobunits
 from f5flow.records import Entry
 
 
@@ -55,7 +56,7 @@ def test_planning_gives_the_units_of_discovery(tmp_path, monkeypatch, shard_size
                  "spk.1.flac", "spk.1.txt", ".hidden.wav", "odd|name.wav"):  # fmt: skip
         with open(tmp_path / "in" / name, "wb") as f:
             f.write(name.encode())
-    expected = jobunits.assign_units(layouts.discover(str(tmp_path / "in")).entries, shard_size, 2)
+    expected = jobunits.assign_units(discover(str(tmp_path / "in")).entries, shard_size, 2)
     assert any("~" in e.name for m in expected.values() for e in m)  # names that collided
     if in_forks:
         if forked.processes() < 2:

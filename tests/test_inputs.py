@@ -4,6 +4,7 @@ import os
 import pytest
 
 from f5flow import records
+from devtools.discovery import discover
 from f5flow.planning import layouts, listing
 
 
@@ -15,7 +16,7 @@ def touch(folder, *names):
 
 
 def found(folder, layout="auto"):
-    return {e.name: e for e in layouts.discover(str(folder), layout).entries}
+    return {e.name: e for e in discover(str(folder), layout).entries}
 
 
 def files(entry):
@@ -24,11 +25,11 @@ def files(entry):
 
 def test_stamps_follow_each_file_change(tmp_path):
     touch(tmp_path, "a.wav", "a.txt")
-    [before] = layouts.discover(str(tmp_path)).entries
+    [before] = discover(str(tmp_path)).entries
     # (size, mtime_ns) of the audio, then of the transcript
     assert before.stamps[0::2] == (1, 1)
     (tmp_path / "a.txt").write_text("a new transcript")
-    [after] = layouts.discover(str(tmp_path)).entries
+    [after] = discover(str(tmp_path)).entries
     assert after.stamps[:2] == before.stamps[:2] and after.stamps[2:] != before.stamps[2:]
 
 
@@ -56,7 +57,7 @@ def test_pairs_orphans_strays_and_system_files(tmp_path):
 
 def test_nested_folders_never_collide(tmp_path):
     touch(tmp_path, "s1/a.wav", "s1/a.txt", "s2/a.wav", "s2/a.txt", "s1__a.wav", "s1__a.txt")
-    entries = layouts.discover(str(tmp_path)).entries
+    entries = discover(str(tmp_path)).entries
     names = [e.name for e in entries]
     assert len(set(names)) == 3
     assert {e.audio for e in entries} == {"s1/a.wav", "s2/a.wav", "s1__a.wav"}
@@ -87,7 +88,7 @@ def test_special_characters_are_kept_unsafe_names_are_not(tmp_path):
 def test_ljspeech_table(tmp_path):
     touch(tmp_path, "wavs/A.wav", "wavs/B.wav", "wavs/extra.wav")
     (tmp_path / "metadata.csv").write_text('A|"Hi" there|hi there\nB|text b\nonly\nC|c\n')
-    discovery = layouts.discover(str(tmp_path))
+    discovery = discover(str(tmp_path))
     entries = {e.name: e for e in discovery.entries}
     assert discovery.layout.startswith("table: metadata.csv without header (LJSpeech")
     assert "column 2 (text) and 3 (normalized)" in discovery.layout
@@ -102,7 +103,7 @@ def test_f5_table_with_header_and_utf16(tmp_path):
     touch(tmp_path, "clips/a.wav")
     table = "audio_file|text\nclips/a.wav|xin chào\nclips/a.wav|again\n"
     (tmp_path / "metadata.csv").write_bytes(b"\xff\xfe" + table.encode("utf-16-le"))
-    discovery = layouts.discover(str(tmp_path))
+    discovery = discover(str(tmp_path))
     entries = {e.name: e for e in discovery.entries}
     assert "F5-TTS format" in discovery.layout
     assert entries["clips__a"].text == "xin chào"
@@ -129,17 +130,17 @@ def test_layout_can_be_forced_and_ambiguity_is_an_error(tmp_path):
     (tmp_path / "metadata.csv").write_text("a|xin chào\n")
     (tmp_path / "m.jsonl").write_text('{"audio_filepath": "a.wav", "text": "x"}\n')
     with pytest.raises(layouts.InputDirError, match="set input_layout"):
-        layouts.discover(str(tmp_path))
+        discover(str(tmp_path))
     assert found(tmp_path, "pairs")["a"].transcript == "a.txt"
     assert found(tmp_path, "manifest")["a"].text == "x"
     touch(tmp_path, "other/b.wav", "other/b.txt")
     with pytest.raises(layouts.InputDirError, match="input_layout is table: .* does not hold one"):
-        layouts.discover(str(tmp_path / "other"), "table")
+        discover(str(tmp_path / "other"), "table")
     (tmp_path / "empty").mkdir()
     with pytest.raises(layouts.InputDirError, match="empty holds no files"):
-        layouts.discover(str(tmp_path / "empty"), "table")
+        discover(str(tmp_path / "empty"), "table")
 
 
 def test_missing_folder_names_the_key(tmp_path):
     with pytest.raises(layouts.InputDirError, match="input_dir: .*nope does not exist"):
-        layouts.discover(str(tmp_path / "nope"))
+        discover(str(tmp_path / "nope"))

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from devtools.discovery import discover
 from f5flow.planning import jobunits, layouts
 from f5flow.records import Entry
 
@@ -203,6 +204,6 @@ def test_planning_counts_entries_as_discovery_does(tmp_path):
     for extra, n_units in ((None, 4), ("n7.md", 8)):
         if extra:
             (folder / extra).write_bytes(b"x")
-        assert len(layouts.discover(str(folder)).entries) == 40 + bool(extra)
+        assert len(discover(str(folder)).entries) == 40 + bool(extra)
         ids = jobunits.plan(str(folder), "auto", 10, 1, str(tmp_path / "units")).units
         assert {unit.partition("of")[2] for unit in ids} == {str(n_units)}

@@ -10,12 +10,13 @@ import soundfile
 import input_fixtures
 from conftest import snakemake, tree_digest
 from f5flow import audio, hub, preprocess, records
+from devtools.discovery import discover
 from f5flow.planning import jobunits, layouts
 from f5flow.planning.layouts import huggingface
 
 
 def names(folder, **options):
-    return {e.name: e for e in layouts.discover(str(folder), options=options).entries}
+    return {e.name: e for e in discover(str(folder), options=options).entries}
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_a_piped_wav_scp_command_is_never_run(tmp_path):
     marker = tmp_path / "ran"
     (tmp_path / "wav.scp").write_text(f"r1 touch {marker} |\n")
     (tmp_path / "text").write_text("r1 một hai ba\n")
-    [entry] = [e for e in layouts.discover(str(tmp_path)).entries if e.name == "r1"]
+    [entry] = [e for e in discover(str(tmp_path)).entries if e.name == "r1"]
     assert entry.problem == "piped_command" and "never runs" in entry.detail
     assert not marker.exists()
 
@@ -134,7 +135,7 @@ def test_embedded_bytes_decode_as_the_file_does(tmp_path):
 
 def test_a_unit_reads_each_row_group_once(tmp_path, monkeypatch):
     input_fixtures.build("hf_parquet", str(tmp_path / "in"))
-    entries = [e for e in layouts.discover(str(tmp_path / "in")).entries if e.audio and "#row=" in e.audio]
+    entries = [e for e in discover(str(tmp_path / "in")).entries if e.audio and "#row=" in e.audio]
     import pyarrow.parquet as pq
 
     reads, real = [], pq.ParquetFile.read_row_group
@@ -312,5 +313,5 @@ def test_a_parquet_file_without_the_datasets_metadata_is_read_by_its_audio_struc
     soundfile.write(buffer, np.zeros(24000), 24000, format="WAV")
     audio = pa.array([{"bytes": buffer.getvalue(), "path": "a.wav"}])
     pq.write_table(pa.table({"sound": audio, "sentence": ["một hai ba"]}), str(tmp_path / "x.parquet"))
-    [entry] = layouts.discover(str(tmp_path)).entries
+    [entry] = discover(str(tmp_path)).entries
     assert (entry.name, entry.audio, entry.text) == ("a", "x.parquet#row=0", "một hai ba")

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from f5flow.training.trainer import HISTORY
-from f5flow.dryrun import planned_jobs
+from devtools.dryrun import planned_jobs
 
 from conftest import (
     DEMO, REPO, assert_trained_every_update_once, copy_of_demo_run, hf_cache, snakemake,

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from f5flow import trainset, vocabulary, weights
-from f5flow.dryrun import planned_jobs
+from devtools.dryrun import planned_jobs
 from f5flow.training import runs, validation
 from f5flow.training.losses import losses as logged_losses
 from f5flow.training.trainer import HISTORY
@@ -174,7 +174,10 @@ def run_processes(proc, workdir) -> list[str]:
     return left
 
 
-def test_sigint_to_snakemake_alone_saves_and_the_plain_command_resumes(tmp_path, demo_run):
+# SIGINT: a terminal's, a tmux's or an IDE's stop sent to Snakemake's pid; SIGTERM: kill, a job
+# manager, systemd
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_to_snakemake_alone_saves_and_the_plain_command_resumes(tmp_path, demo_run, stop):
     config = copy_of_demo_run(demo_run, tmp_path, trained=False)  # stages 0-4 done
     log = tmp_path / "logs" / "demo" / "finetune_model.log"
     # its own session, SIGINT's default disposition (pytest's): as a terminal's, a tmux's or an
@@ -182,7 +185,7 @@ def test_sigint_to_snakemake_alone_saves_and_the_plain_command_resumes(tmp_path,
     proc = subprocess.Popen(snakemake_command(tmp_path, "finetune", **config), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     saved = wait_for_saved_update(log, proc, at_least=15)
-    os.kill(proc.pid, signal.SIGINT)  # Snakemake alone: the trainer gets nothing from the terminal
+    os.kill(proc.pid, stop)  # Snakemake alone: the trainer gets nothing from the terminal
     proc.wait(timeout=120)
     assert saved and saved[-1] < 60, f"training was not caught midway: saved {saved}"
     history = (tmp_path / "ckpts" / "demo" / HISTORY).read_text()

@@ -12,8 +12,9 @@ import pytest
 import soundfile
 
 from f5flow import vocabulary
-from f5flow.planning import jobunits, layouts, listing as inputs
-from f5flow.dryrun import planned_jobs
+from devtools.discovery import discover
+from f5flow.planning import jobunits, listing as inputs
+from devtools.dryrun import planned_jobs
 
 from conftest import DEMO, DEMO_CONFIG, REPO, snakemake, tree_digest, write_wav
 
@@ -60,7 +61,7 @@ def check_outputs(workdir, input_dir, dataset):
 
     # every input is in exactly one place
     accepted = {a[len("wavs/") : -len(".wav")] for a in metadata}
-    for entry in layouts.discover(str(input_dir)).entries:
+    for entry in discover(str(input_dir)).entries:
         in_metadata = entry.name in accepted and not entry.problem
         # a problem is reported on the file at fault: the recording or the transcript
         assert in_metadata != bool({entry.file, entry.transcript} & set(rejected)), entry
@@ -183,7 +184,7 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
     up_to_date = snakemake(tmp_path, "-n", "vocab", **config)
     assert planned_jobs(up_to_date.stdout) == []
 
-    n_before = len(layouts.discover(str(demo_copy)).entries)
+    n_before = len(discover(str(demo_copy)).entries)
     assert jobunits.unit_count(n_before, shard_size, 8) == jobunits.unit_count(n_before + 1, shard_size, 8)
     write_wav(demo_copy / "new_clip.wav", seconds=1.5)
     (demo_copy / "new_clip.txt").write_text("một bản ghi mới", encoding="utf-8")
@@ -206,7 +207,7 @@ def test_adding_a_recording_reruns_only_its_unit(tmp_path, demo_copy, shard_size
 def test_changed_or_removed_files_rerun_only_their_units(tmp_path, demo_copy):
     config = {"input_dir": demo_copy, "dataset_name": "demo", "shard_size": 4, "min_units": 2}
     snakemake(tmp_path, "vocab", **config)
-    n_units = jobunits.unit_count(len(layouts.discover(str(demo_copy)).entries), 4, 2)
+    n_units = jobunits.unit_count(len(discover(str(demo_copy)).entries), 4, 2)
     aggregates = [("publish_wavs", ""), ("build_metadata", ""), ("extend_vocab", ""), ("vocab", "")]
 
     changed = set()  # units changed so far (a dry run does not run them)
@@ -221,7 +222,7 @@ def test_changed_or_removed_files_rerun_only_their_units(tmp_path, demo_copy):
     planned_after(lambda: write_wav(demo_copy / "vi_003.wav", seconds=2.5), "vi_003")
     # a recording and its transcript removed, from a unit that keeps other clips (the unit count
     # stays 8: 25 -> 24 entries)
-    units = jobunits.assign_units(layouts.discover(str(demo_copy)).entries, 4, 2)
+    units = jobunits.assign_units(discover(str(demo_copy)).entries, 4, 2)
     removed = next(e.name for members in units.values() if len(members) > 1 for e in members
                    if e.name.startswith("vi_01"))  # fmt: skip
     planned_after(lambda: [(demo_copy / f"{removed}.{ext}").unlink() for ext in ("wav", "txt")], removed)

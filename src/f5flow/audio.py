@@ -274,9 +274,3 @@ def write_pcm16(path: str, pcm: np.ndarray) -> None:
     with open(tmp, "wb") as f:
         f.write(buffer.getbuffer())
     os.replace(tmp, path)
-
-
-def sox_command(src: str, dst: str, sox: str = "sox") -> list[str]:
-    """What users expect of a resampler: the reference the tests and benchmarks compare with."""
-    return [sox, "-R", "-G", "-V1", src, "-r", str(SAMPLE_RATE), "-c", str(CHANNELS), "-b", "16",
-            "-e", "signed-integer", dst]  # fmt: skip

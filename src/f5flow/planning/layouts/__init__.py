@@ -10,7 +10,6 @@ known layout stops with what was found and the list below.
 
 from __future__ import annotations
 
-import array
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -189,21 +188,3 @@ def _read_folder(input_dir: str, layout: str, options: dict) -> Listing:
         raise no_layout(input_dir, f"a {chosen.name} layout with no rows")
     return Listing(root, chosen.name, f"{chosen.name}: {found.how}", files, problems, found.entries,
                    None, found.recordings, found.transcripts)  # fmt: skip
-
-
-@dataclass
-class Discovery:
-    entries: list[Entry]
-    layout: str  # what was found and how it is read, for the log
-
-
-def discover(input_dir: str, layout: str = "auto", options: dict | None = None) -> Discovery:
-    """Every input as entries sorted by name, in one process (planning makes a pairs layout's
-    entries per job unit, in forked processes: jobunits.plan)."""
-    read = read_folder(input_dir, layout, options)
-    with no_cycle_collection():
-        entries = read.entries
-        if entries is None:
-            stamps = array.array("q", listing.stat_slice((read.root, read.files), 0, len(read.files)))
-            entries = read.naming.entries(read.files, range(len(read.files)), stamps)
-        return Discovery(listing.named_and_sorted(entries + read.problems), read.how)

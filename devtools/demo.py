@@ -1,4 +1,4 @@
-"""Regenerate the bundled demo dataset: `python -m f5flow.demo resources/demo`.
+"""Regenerate the bundled demo dataset: `python -m devtools.demo resources/demo`.
 
 Real Vietnamese sentences covering every tone mark and ă â đ ê ô ơ ư, spoken by espeak-ng at
 varied sample rates, channel counts and sample formats, plus clips the filters must drop.
@@ -10,7 +10,7 @@ import os
 import sys
 import unicodedata
 
-from .espeak import speak
+from devtools.espeak import speak
 
 # (name, transcript, sample rate, channels, sample format)
 SENTENCES = [
