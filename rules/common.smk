@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 from f5flow import configuration, errors, hub, interrupts, model, runlock  # noqa: E402
 from f5flow.planning import jobunits  # noqa: E402
-from f5flow import summary, text, vocabulary, weights  # noqa: E402
+from f5flow import records, summary, text, vocabulary, weights  # noqa: E402
 from f5flow.training import checks_at_start  # noqa: E402
 
 # A killed run (kill -9) leaves Snakemake's locks behind: the plain command recovers (runlock.py).

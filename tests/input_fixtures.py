@@ -284,6 +284,12 @@ def hostile(w: Writer) -> Expected:
     w.clip("cyrillic", "đây là chữ Ж trong một câu dài.")
     exp.kept["cyrillic"] = "đây là chữ trong một câu dài."  # the verbaliser drops it: flagged
     exp.flagged["cyrillic"] = {"lost_letters"}
+    # scraped text: markup and a web address, dropped before the verbaliser reads them out; the
+    # transcript is the file at fault
+    w.clip("tagged", "xin chào <b>các bạn</b> thân mến của tôi.")
+    exp.rejected["tagged.txt"] = "markup"
+    w.clip("link", "mời các bạn đọc thêm ở https://vnexpress.net nhé.")
+    exp.rejected["link.txt"] = "markup"
     shutil.copy(os.path.join(w.root, "good00.wav"), os.path.join(w.root, "good00_copy.wav"))
     w.text("good00_copy.txt", "một bản sao của bản ghi đầu tiên.")
     exp.rejected["good00_copy.wav"] = "duplicate_audio"

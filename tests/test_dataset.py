@@ -56,8 +56,10 @@ def test_quality_checks_flag_or_drop_as_configured():
         record("same_text", text="xin chào các bạn n1"),
         record("rushed", text="x" * 200, duration=2.0),
         record("cyrillic"),
+        record("tagged"),
     ]
-    recs[-1].lost = ["ж"]
+    recs[-2].lost = ["ж"]
+    recs[-1].markup = ["tag: <b>", "tag: </b>"]
     result, notes = dataset.build(recs, FILTERS)
     assert notes == []
     got = outcomes(result)
@@ -70,16 +72,19 @@ def test_quality_checks_flag_or_drop_as_configured():
     assert got["same_text"] == ("flagged", ["duplicate_text"])
     assert got["rushed"] == ("flagged", ["speaking_rate"])
     assert got["cyrillic"] == ("flagged", ["lost_letters"])
+    assert got["tagged"] == ("dropped", ["markup"])
     assert got["n0"] == ("kept", [])
     checks = dataset.QualityChecks.from_config(
         {"silence": {"action": "flag"}, "clipping": {"action": "drop", "fraction": 0.5},
-         "duplicate_audio": {"action": "flag"}, "speaking_rate": {"action": "drop"}}
+         "duplicate_audio": {"action": "flag"}, "speaking_rate": {"action": "drop"},
+         "markup": {"action": "flag"}}
     )  # fmt: skip
     got = outcomes(dataset.build(recs, FILTERS, checks)[0])
     assert got["silent"] == ("flagged", ["silence"])
     assert got["clipped"] == ("kept", [])  # 1 % < the raised threshold
     assert got["z_copy"] == ("flagged", ["duplicate_audio"])
     assert got["rushed"] == ("dropped", ["speaking_rate"])
+    assert got["tagged"] == ("flagged", ["markup"])
 
 
 def test_speaking_rate_is_measured_against_the_median():

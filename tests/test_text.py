@@ -130,6 +130,30 @@ def test_letters_the_canonical_form_loses_are_named():
     assert text.lost_letters(raw, text.canonical(raw, plain)) == []
 
 
+@pytest.mark.parametrize("raw, found", [
+    ("xin chào <b>các bạn</b> nhé", ["tag: <b>", "tag: </b>"]),
+    ("xin chào <script>document.title='x'</script> các bạn", ["tag: <script>", "tag: </script>"]),
+    ("chào <!-- ghi chú -->các bạn", ["tag: <!-- ghi chú -->"]),
+    ("cá &amp; gà &#39;ngon&#39;", ["entity: &amp;", "entity: &#39;"]),
+    ("đọc https://vnexpress.net/thoi-su nhé", ["url: https://vnexpress.net/thoi-su"]),
+    ("vào www.bao.vn hoặc tuoitre.vn để đọc", ["url: www.bao.vn", "url: tuoitre.vn"]),
+    ("gửi thư cho an.nguyen@gmail.com nhé", ["email: an.nguyen@gmail.com"]),
+    ("gọi hàm f() { return a == b; }", ["code: {", "code: ==", "code: }"]),
+])
+def test_markup_addresses_and_code_are_found_in_the_text_as_given(raw, found):
+    assert text.markup(raw) == found
+
+
+@pytest.mark.parametrize("raw", [
+    "Hôm nay trời đẹp quá, chúng ta đi dạo nhé.",
+    "Giá 3.5 triệu, tỉ lệ 1/2 và 50% - tốt (rất) tốt!",
+    "Tôi < bạn và 5 > 3; lúc 10:30 sáng... \"ừ\"",
+    "Ông A. Nguyễn ở TP.HCM, số 12/3 đường Lê Lợi.",
+])
+def test_speech_with_punctuation_and_numbers_is_no_markup(raw):
+    assert text.markup(raw) == []
+
+
 def test_verbalise_needs_lowercase():
     with pytest.raises(text.F5flowError, match="text.lowercase"):
         TextOptions(lowercase=False, verbalise=True)

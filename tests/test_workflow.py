@@ -234,6 +234,16 @@ def test_changed_or_removed_files_rerun_only_their_units(tmp_path, demo_copy):
     assert f"wavs/{removed}.wav" not in metadata
     assert planned_jobs(snakemake(tmp_path, "-n", "vocab", **config).stdout) == []
 
+    # a newer f5flow whose records hold another fact (RECORD_FORMAT raised): every unit again,
+    # so no old record meets a check it lacks the fact for
+    newer = tmp_path / "newer_f5flow"
+    newer.mkdir()
+    (newer / "sitecustomize.py").write_text("import f5flow.records\nf5flow.records.RECORD_FORMAT += 1\n")
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(newer), os.environ.get("PYTHONPATH")]))}
+    jobs = planned_jobs(snakemake(tmp_path, "-n", "vocab", env=env, **config).stdout)
+    every_unit = jobunits.assign_units(discover(str(demo_copy)).entries, 4, 2)
+    assert sorted(unit for rule, unit in jobs if rule == "resample_unit") == sorted(every_unit)
+
 
 def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
     snakemake(tmp_path, "resample", input_dir=demo_copy, dataset_name="demo")

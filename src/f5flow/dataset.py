@@ -29,7 +29,7 @@ REJECTED_HEADER = ("file", "reason", "detail")
 QUALITY_HEADER = (
     "file", "clip", "speaker", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
     "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
-    "outcome", "reason",
+    "markup", "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
 # quality.tsv outcomes: in metadata.csv, and not (ignored system files are neither)
@@ -37,6 +37,9 @@ KEPT = ("kept", "flagged")
 NOT_KEPT = ("rejected", "dropped")
 # the speaking-rate check needs a median worth the name
 MIN_CLIPS_FOR_RATE = 5
+# checks of the transcript: a clip they drop is named by its transcript in rejected.tsv (the
+# file to fix), as a text problem is
+TEXT_CHECKS = ("duplicate_text", "lost_letters", "markup")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class QualityChecks:
     duplicate_audio: dict = field(default_factory=lambda: {"action": "drop"})
     duplicate_text: dict = field(default_factory=lambda: {"action": "flag"})
     lost_letters: dict = field(default_factory=lambda: {"action": "flag"})
+    markup: dict = field(default_factory=lambda: {"action": "drop"})
 
     @classmethod
     def from_config(cls, config: dict) -> QualityChecks:
@@ -102,7 +106,8 @@ class Dataset:
         for r in self.rows:
             if r.outcome not in KEPT:
                 reason, detail = r.reasons[0]
-                out.append((r.record.file, reason, detail))
+                text_problem = reason in TEXT_CHECKS and r.record.transcript
+                out.append((r.record.transcript if text_problem else r.record.file, reason, detail))
         return sorted(out)
 
     @property
@@ -136,6 +141,9 @@ def _mark(row: Row, check: str, settings: dict, detail: str) -> None:
 
 
 def _signal_checks(row: Row, checks: QualityChecks) -> None:
+    if row.record.markup:
+        _mark(row, "markup", checks.markup,
+              f"not speech in the transcript: {', '.join(row.record.markup)}")  # fmt: skip
     if row.record.lost:
         _mark(row, "lost_letters", checks.lost_letters,
               f"not in the canonical text (dropped or read out by the verbaliser): "
@@ -324,7 +332,7 @@ def _quality_line(row: Row) -> tuple[str, ...]:
         r.audio or r.file, r.name if row.outcome in KEPT else "", r.speaker,
         "" if r.duration is None else f"{r.duration + 0.0:.3f}", *source, *measured,
         "" if r.words is None else str(r.words), "" if rate is None else f"{rate + 0.0:.2f}",
-        "1" if r.digits else "0", row.outcome,
+        "1" if r.digits else "0", " | ".join(r.markup), row.outcome,
         "; ".join([f"{k}: {d}" for k, d in row.reasons]) if row.reasons else "",
     )  # fmt: skip
 

@@ -74,6 +74,7 @@ def process_entry(
         raw = entry.text
         if raw is None:
             raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
+        record.markup = text.markup(raw)  # before the verbaliser reads it out as words
         record.text = text.canonical(raw, options)
         record.words = text.count_words(record.text)
         record.digits = text.has_digits(record.text)

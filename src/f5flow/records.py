@@ -150,6 +150,11 @@ class AudioQuality:
     audio_hash: str
 
 
+# What a record holds, as a number the resample rule passes as a param: raised with every fact a
+# record gains or changes (2: `markup`), so Snakemake re-runs the units whose records lack it.
+RECORD_FORMAT = 2
+
+
 @dataclass(slots=True)
 class ClipRecord:
     """One input entry after stages 0-1.
@@ -169,6 +174,7 @@ class ClipRecord:
     words: int | None = None
     digits: bool = False  # the canonical text still holds digits (text.verbalise off)
     lost: list[str] = field(default_factory=list)  # letters canonicalisation dropped (text.lost_letters)
+    markup: list[str] = field(default_factory=list)  # markup, addresses, code in the text as given (text.markup)
     duration: float | None = None  # seconds, measured on the resampled wav
     source: SourceAudio | None = None
     quality: AudioQuality | None = None

@@ -195,6 +195,33 @@ def lost_letters(raw: str, result: str) -> list[str]:
     return sorted(lost)
 
 
+# What a transcript of speech never holds but scraped or exported text does: markup tags and
+# entities, web and e-mail addresses, code. The verbaliser would read each out as words
+# ("<b>" -> "nhỏ hơn b lớn hơn"), so they are found in the text as given, before canonical().
+MARKUP = re.compile(
+    r"(?P<tag></?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>|<!--.*?-->)"
+    r"|(?P<entity>&(?:[A-Za-z]+|#[0-9]+|#x[0-9A-Fa-f]+);)"
+    r"|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+    r"|(?P<url>\b(?:https?|ftp)://[^\s<>]+|\bwww\.[^\s<>]+"
+    r"|\b[\w-]+\.(?:com|net|org|edu|gov|vn|io|info)\b(?:/[^\s<>]*)?)"
+    r"|(?P<code>[{}`\\]|==|=>|&&|\|\||\(\);)",
+    re.DOTALL,
+)
+
+
+def markup(raw: str, most: int = 3) -> list[str]:
+    """The first `most` distinct pieces of markup, addresses or code in a transcript as given
+    (MARKUP), each as `kind: text` (text cut at 40 characters); [] for plain speech."""
+    found: list[str] = []
+    for match in MARKUP.finditer(raw):
+        piece = f"{match.lastgroup}: {' '.join(match.group().split())[:40]}"
+        if piece not in found:
+            found.append(piece)
+            if len(found) == most:
+                break
+    return found
+
+
 def has_digits(text: str) -> bool:
     return any(unicodedata.category(c) == "Nd" for c in text)
 
