@@ -24,6 +24,8 @@ rule resample_unit:
     threads: 1
     params:
         text=lookup(dpath="text", within=config),
+        # trimmed in the units: a changed trim writes other clips
+        edge_silence=lookup(dpath="quality/edge_silence", within=config),
         # a new f5flow whose records hold another fact re-runs every unit (Snakemake's params
         # trigger): no old record goes through a check it lacks the fact for
         record_format=records.RECORD_FORMAT,

@@ -2,7 +2,7 @@
 
 import os
 
-from f5flow import preprocess, records, rulescript, text
+from f5flow import preprocess, records, rulescript, text, voice_activity
 from f5flow.planning import jobunits
 
 with rulescript.run(snakemake):
@@ -14,5 +14,6 @@ with rulescript.run(snakemake):
         wav_dir=snakemake.output.wavs,
         threads=snakemake.threads,
         options=text.TextOptions(**snakemake.params.text),
+        edges=voice_activity.EdgeSilence(**snakemake.params.edge_silence),
     )
     records.write_records(snakemake.output.records, unit_records)

@@ -50,6 +50,7 @@ class Expected:
     flagged: dict[str, set[str]] = field(default_factory=dict)  # clip name -> quality checks
     ignored: set[str] = field(default_factory=set)  # hidden/system files and folders
     silence: dict[str, str] = field(default_factory=dict)  # audio file -> quality.tsv silence
+    trimmed: dict[str, tuple[float, float]] = field(default_factory=dict)  # clip -> seconds cut (start, end)
     # inputs whose clip names collide: input audio file -> text (names get ~hash)
     collisions: dict[str, str] = field(default_factory=dict)
     exit_ok: bool = True
@@ -59,8 +60,30 @@ class Expected:
     input: str = ""  # input_dir below the folder ("": the folder itself)
 
 
+_SPEECH: dict[int, np.ndarray] = {}
+
+
+def _voiced(audio: np.ndarray) -> np.ndarray:
+    """Without the silence espeak-ng leaves before and after a sentence."""
+    loud = np.flatnonzero(np.abs(audio) > 0.02)
+    return audio[loud[0]: loud[-1] + 1]
+
+
+def speech(rate: int) -> np.ndarray:
+    """espeak-ng reading SENTENCES without their pauses (peak 1), made once per rate: the stage 0
+    voice activity check hears speech in every stretch of it."""
+    if rate not in _SPEECH:
+        from devtools import espeak
+
+        pool = espeak.speech_pool([s.replace(",", "").rstrip(".") for s in SENTENCES], rate=rate)
+        joined = np.concatenate([_voiced(audio) for _, audio in pool])
+        _SPEECH[rate] = joined / np.abs(joined).max()
+    return _SPEECH[rate]
+
+
 class Writer:
-    """Distinct, deterministic tone signals (each clip's audio hash differs)."""
+    """Distinct, deterministic clips of speech (each clip's own stretch, with its own noise: each
+    clip's audio hash differs)."""
 
     def __init__(self, root: str):
         self.root = root
@@ -71,12 +94,24 @@ class Writer:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         return path
 
-    def signal(self, seconds: float, rate: int, amplitude=0.3, offset=0.0, channels=1, noise=0.01):
+    def signal(self, seconds: float, rate: int, amplitude=0.3, offset=0.0, channels=1, noise=0.01,
+               pad=0.0, pink=False):  # fmt: skip
+        """`seconds` of speech (pink noise instead where `pink`), `pad` seconds of quiet
+        room noise before and after."""
         self.count += 1
         rng = np.random.default_rng(self.count)
-        t = np.arange(int(round(seconds * rate))) / rate
-        wave = amplitude * np.sin(2 * np.pi * (150 + 37 * self.count) * t) + offset
-        wave = wave + noise * rng.standard_normal(len(t))
+        n = int(round(seconds * rate))
+        if pink:  # 1/f power: what a fan, traffic or a hiss sounds like
+            spectrum = np.fft.rfft(rng.standard_normal(n)) / np.sqrt(np.maximum(np.arange(n // 2 + 1), 1))
+            voice = np.fft.irfft(spectrum, n)
+            voice /= np.abs(voice).max()
+        else:
+            voice = speech(rate)
+            start = (self.count * 7919 * rate // 100) % len(voice)  # each clip its own stretch
+            voice = np.resize(np.roll(voice, -start), n)
+        quiet = np.zeros(int(round(pad * rate)))
+        wave = amplitude * np.concatenate([quiet, voice, quiet]) + offset
+        wave = wave + noise * rng.standard_normal(len(wave))
         return np.stack([wave] * channels, axis=1) if channels > 1 else wave
 
     def audio(self, rel: str, seconds: float, rate=16000, fmt="wav", **signal) -> str:
@@ -290,6 +325,13 @@ def hostile(w: Writer) -> Expected:
     exp.rejected["tagged.txt"] = "markup"
     w.clip("link", "mời các bạn đọc thêm ở https://vnexpress.net nhé.")
     exp.rejected["link.txt"] = "markup"
+    # what voice activity hears: a transcript over pink noise dropped; 3 s of room noise before
+    # and after the speech trimmed to 0.2 s, the clip kept
+    w.clip("noise_only", "bản ghi này chỉ có tiếng ồn thôi.", seconds=3.0, pink=True)
+    exp.rejected["noise_only.wav"] = "no_speech"
+    w.clip("padded", SENTENCES[2], seconds=3.0, pad=3.0, noise=0.001)
+    exp.kept["padded"] = SENTENCES[2]
+    exp.trimmed["padded"] = (2.8, 2.8)
     shutil.copy(os.path.join(w.root, "good00.wav"), os.path.join(w.root, "good00_copy.wav"))
     w.text("good00_copy.txt", "một bản sao của bản ghi đầu tiên.")
     exp.rejected["good00_copy.wav"] = "duplicate_audio"

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from f5flow import dataset, errors
-from f5flow.records import AudioQuality, ClipRecord
+from f5flow.records import AudioQuality, ClipRecord, Speech
 
 
 def record(name, problem=None, words=4, duration=2.0, text=None, detail="", peak=-6.0,
@@ -85,6 +85,24 @@ def test_quality_checks_flag_or_drop_as_configured():
     assert got["z_copy"] == ("flagged", ["duplicate_audio"])
     assert got["rushed"] == ("dropped", ["speaking_rate"])
     assert got["tagged"] == ("flagged", ["markup"])
+
+
+def test_what_voice_activity_found_drops_or_flags_as_configured():
+    recs = [record(f"n{i}", duration=3.0) for i in range(6)]
+    for r in recs:
+        r.speech = Speech(2.8, 0.93, 0.1, 0.1)
+    recs[0].speech = Speech(0.0, 0.0, 3.0, 3.0)  # a transcript over noise
+    recs[1].speech = Speech(0.2, 0.07, 2.0, 0.8)  # a cough in a room
+    recs[2].speech = Speech(2.0, 0.22, 3.0, 3.0)  # padded, not trimmed in stage 0
+    got = outcomes(dataset.build(recs, FILTERS)[0])
+    assert got["n0"] == got["n1"] == ("dropped", ["no_speech"])
+    assert got["n2"] == ("kept", [])  # the default trims edges in stage 0: nothing to flag here
+    checks = dataset.QualityChecks.from_config(
+        {"no_speech": {"action": "flag", "min_fraction": 0.05}, "edge_silence": {"action": "flag"}}
+    )
+    got = outcomes(dataset.build(recs, FILTERS, checks)[0])
+    assert got["n0"] == ("flagged", ["no_speech"]) and got["n1"] == ("flagged", ["edge_silence"])
+    assert got["n2"] == ("flagged", ["edge_silence"]) and got["n3"] == ("kept", [])
 
 
 def test_speaking_rate_is_measured_against_the_median():

@@ -6,6 +6,7 @@ import csv
 import os
 
 import pytest
+import soundfile
 
 import input_fixtures
 from conftest import snakemake, tree_digest
@@ -77,6 +78,16 @@ def test_every_input_gets_its_fate(tmp_path, kind):
     }
     assert flagged == expected.flagged
     assert {row["file"]: row["silence"] for row in quality if row["silence"]} == expected.silence
+    # silent edges cut in stage 0 (to 0.1 s of what was made): quality.tsv and the clip agree
+    trimmed = {row["clip"]: tuple(map(float, row["trimmed"].split("+"))) for row in quality if row["trimmed"]}
+    assert trimmed.keys() == expected.trimmed.keys()
+    if trimmed:  # and said in the stage 1 summary on the console
+        assert f"trimmed edge_silence: {len(trimmed)} kept clips" in proc.stderr
+    for clip, (start, end) in expected.trimmed.items():
+        assert abs(trimmed[clip][0] - start) < 0.1 and abs(trimmed[clip][1] - end) < 0.1, trimmed[clip]
+        duration = soundfile.info(str(data / "wavs" / f"{clip}.wav")).duration
+        row = next(r for r in quality if r["clip"] == clip)
+        assert abs(duration - float(row["duration"])) < 0.001
     # wavs/ holds exactly the clips of metadata.csv, each 24 kHz mono PCM16
     names = set(metadata_rows(data / "metadata.csv"))
     published = {n for n in os.listdir(data / "wavs") if not n.startswith(".")}  # Snakemake's stamp

@@ -29,7 +29,7 @@ REJECTED_HEADER = ("file", "reason", "detail")
 QUALITY_HEADER = (
     "file", "clip", "speaker", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
     "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
-    "markup", "outcome", "reason",
+    "markup", "speech_fraction", "leading_silence", "trailing_silence", "trimmed", "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
 # quality.tsv outcomes: in metadata.csv, and not (ignored system files are neither)
@@ -64,6 +64,8 @@ class QualityChecks:
     duplicate_text: dict = field(default_factory=lambda: {"action": "flag"})
     lost_letters: dict = field(default_factory=lambda: {"action": "flag"})
     markup: dict = field(default_factory=lambda: {"action": "drop"})
+    no_speech: dict = field(default_factory=lambda: {"action": "drop", "min_fraction": 0.1})
+    edge_silence: dict = field(default_factory=lambda: {"action": "trim", "max_seconds": 0.5, "keep_seconds": 0.2})
 
     @classmethod
     def from_config(cls, config: dict) -> QualityChecks:
@@ -160,6 +162,23 @@ def _signal_checks(row: Row, checks: QualityChecks) -> None:
               f"{q.clipped_fraction:.2%} of samples at full scale")  # fmt: skip
     if q.dc_offset >= checks.dc_offset["offset"]:
         _mark(row, "dc_offset", checks.dc_offset, f"mean {q.dc_offset:.3f} of full scale")
+    _speech_checks(row, checks)
+
+
+def _speech_checks(row: Row, checks: QualityChecks) -> None:
+    s = row.record.speech
+    if s is None:
+        return
+    if s.fraction < checks.no_speech["min_fraction"]:
+        what = "no speech" if s.seconds == 0 else f"{s.seconds:.1f} s of speech, {s.fraction:.0%} of the clip"
+        _mark(row, "no_speech", checks.no_speech,
+              f"{what} (< {checks.no_speech['min_fraction']:.0%}): noise, music or silence?")  # fmt: skip
+        return  # its edges are all silence: said once
+    edges = checks.edge_silence
+    if edges["action"] != "trim" and max(s.leading, s.trailing) > edges["max_seconds"]:
+        _mark(row, "edge_silence", edges,
+              f"{s.leading:.1f} s of silence before the speech, {s.trailing:.1f} s after "
+              f"(> {edges['max_seconds']:g} s)")  # fmt: skip
 
 
 def _dataset_checks(rows: list[Row], checks: QualityChecks) -> list[str]:
@@ -233,13 +252,17 @@ def check_kept(dataset: Dataset, max_rejected_fraction: float) -> None:
 def summarise(dataset: Dataset) -> str:
     counts: Counter = Counter()
     reasons: dict[str, Counter] = {o: Counter() for o in ("rejected", "dropped", "flagged", "ignored")}
-    seconds, digits = 0.0, 0
+    seconds, digits, trimmed, cut = 0.0, 0, 0, 0.0
     for r in dataset.rows:  # one pass: a million rows
         outcome = r.outcome
         counts[outcome] += 1
         if outcome in KEPT:
             seconds += r.record.duration
             digits += r.record.digits
+            s = r.record.speech
+            if s is not None and (s.trimmed_start or s.trimmed_end):
+                trimmed += 1
+                cut += s.trimmed_start + s.trimmed_end
         if outcome in reasons:
             for reason, _ in r.reasons[:1] if outcome == "rejected" else r.reasons:
                 reasons[outcome][reason] += 1
@@ -249,6 +272,8 @@ def summarise(dataset: Dataset) -> str:
     ]
     for outcome, found in reasons.items():
         lines += [f"  {outcome} {reason}: {n}" for reason, n in sorted(found.items())]
+    if trimmed:
+        lines.append(f"  trimmed edge_silence: {trimmed} kept clips, {cut:.1f} s of silence cut")
     if digits:
         lines.append(
             f"  {digits} kept transcripts hold digits (text.verbalise is off: they are read as "
@@ -332,9 +357,16 @@ def _quality_line(row: Row) -> tuple[str, ...]:
         r.audio or r.file, r.name if row.outcome in KEPT else "", r.speaker,
         "" if r.duration is None else f"{r.duration + 0.0:.3f}", *source, *measured,
         "" if r.words is None else str(r.words), "" if rate is None else f"{rate + 0.0:.2f}",
-        "1" if r.digits else "0", " | ".join(r.markup), row.outcome,
+        "1" if r.digits else "0", " | ".join(r.markup), *_speech_columns(r.speech), row.outcome,
         "; ".join([f"{k}: {d}" for k, d in row.reasons]) if row.reasons else "",
     )  # fmt: skip
+
+
+def _speech_columns(s) -> tuple[str, str, str, str]:
+    if s is None:
+        return ("", "", "", "")
+    trimmed = f"{s.trimmed_start:.2f}+{s.trimmed_end:.2f}" if s.trimmed_start or s.trimmed_end else ""
+    return (f"{s.fraction:.2f}", f"{s.leading:.2f}", f"{s.trailing:.2f}", trimmed)
 
 
 def write_quality(path: str, dataset: Dataset) -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from . import audio, text
+from . import audio, text, voice_activity
 from .records import ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_name
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def _decode(ref: str, input_dir: str, embedded) -> audio.Decoded:
                                             f"{row_path!r} names no file")  # fmt: skip
 
 
-def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded) -> None:
+def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded, listener) -> None:
     decoded = _decode(ref, input_dir, embedded)
     record.source = SourceAudio(
         decoded.sample_rate, decoded.channels, decoded.format, round(decoded.duration, 6)
@@ -47,12 +47,19 @@ def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded
         return
     pcm = audio.to_pcm16(decoded.samples, decoded.sample_rate)
     record.quality = audio.measure(decoded.samples, pcm)
+    if listener is not None:
+        pcm, record.speech = listener.listen(pcm, audio.SAMPLE_RATE)
     audio.write_pcm16(wav_path, pcm)
     record.duration = round(len(pcm) / audio.SAMPLE_RATE, 6)
 
 
 def process_entry(
-    entry: Entry, input_dir: str, wav_dir: str, options: text.TextOptions, embedded=None
+    entry: Entry,
+    input_dir: str,
+    wav_dir: str,
+    options: text.TextOptions,
+    embedded=None,
+    listener: voice_activity.Listener | None = None,
 ) -> ClipRecord:
     record = ClipRecord(
         name=entry.name,
@@ -67,7 +74,7 @@ def process_entry(
         return record
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
     try:
-        _audio(record, entry.audio, input_dir, os.path.join(wav_dir, wav_file_name(entry.name)), embedded)
+        _audio(record, entry.audio, input_dir, os.path.join(wav_dir, wav_file_name(entry.name)), embedded, listener)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))
     try:
@@ -93,22 +100,25 @@ def process_unit(
     wav_dir: str,
     threads: int = 1,
     options: text.TextOptions = text.TextOptions(),
+    edges: voice_activity.EdgeSilence | None = voice_activity.EdgeSilence(),
 ) -> list[ClipRecord]:
     """Process every entry; records come back in entry order. Rows of a dataset file that
     embeds its audio are decoded in file and row order, each row group read once, in this
-    thread; the other entries on `threads` threads."""
+    thread; the other entries on `threads` threads. Voice activity is found in every decoded clip
+    (edges=None: not looked for)."""
     from .planning.layouts.huggingface import EmbeddedAudio
 
     os.makedirs(wav_dir, exist_ok=True)
+    listener = voice_activity.Listener(edges) if edges is not None else None
     records: list[ClipRecord | None] = [None] * len(entries)
     rows = [i for i, e in enumerate(entries) if e.audio and not e.problem and "#row=" in e.audio]
     if rows:
         embedded = EmbeddedAudio()
         refs = [parse_audio_ref(entries[i].audio)[:2] for i in rows]
         for k in EmbeddedAudio.order(refs):
-            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded)
+            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded, listener)
     others = [i for i, r in enumerate(records) if r is None]
-    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options)  # noqa: E731
+    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options, listener=listener)  # noqa: E731
     if threads <= 1:
         for i in others:
             records[i] = run(i)

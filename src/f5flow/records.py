@@ -150,9 +150,22 @@ class AudioQuality:
     audio_hash: str
 
 
+@dataclass(slots=True)
+class Speech:
+    """What voice activity found in a clip (voice_activity), in seconds of the clip as decoded
+    (before a trim)."""
+
+    seconds: float  # speech in all
+    fraction: float  # of the clip
+    leading: float  # silence before the first speech (the whole clip when there is none)
+    trailing: float  # silence after the last speech
+    trimmed_start: float = 0.0  # cut from the clip's start by the edge_silence trim
+    trimmed_end: float = 0.0
+
+
 # What a record holds, as a number the resample rule passes as a param: raised with every fact a
-# record gains or changes (2: `markup`), so Snakemake re-runs the units whose records lack it.
-RECORD_FORMAT = 2
+# record gains or changes (2: `markup`, 3: `speech`), so Snakemake re-runs the units whose records lack it.
+RECORD_FORMAT = 3
 
 
 @dataclass(slots=True)
@@ -178,6 +191,7 @@ class ClipRecord:
     duration: float | None = None  # seconds, measured on the resampled wav
     source: SourceAudio | None = None
     quality: AudioQuality | None = None
+    speech: Speech | None = None  # voice activity (voice_activity.Listener)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -191,11 +205,13 @@ class ClipRecord:
         if not data.keys() <= _RECORD_FIELDS:
             unknown = sorted(set(data) - _RECORD_FIELDS)
             raise ValueError(f"record of {data.get('name')!r} has unknown fields {unknown}")
-        source, quality = data.get("source"), data.get("quality")
+        source, quality, speech = data.get("source"), data.get("quality"), data.get("speech")
         if source is not None:
             data["source"] = SourceAudio(**source)
         if quality is not None:
             data["quality"] = AudioQuality(**quality)
+        if speech is not None:
+            data["speech"] = Speech(**speech)
         return cls(**data)
 
 
