@@ -106,3 +106,31 @@ def test_sample_texts_are_escaped_in_the_page(tmp_path):
     page = report.samples_page(record, str(tmp_path))
     assert "xin &lt;b&gt;chào&lt;/b&gt; &amp; &#x27;bạn&#x27;" in page and "&lt;x&gt;" in page
     assert "<b>chào</b>" not in page and "<x>" not in page
+
+
+def test_the_duration_axis_spans_the_data_and_counts_are_whole(tmp_path):
+    from f5flow import dataset, report
+
+    # 2-4 s clips: the axis is the data's span (not 0-30 s), min_duration 1 s near it is shown
+    assert report.duration_axis([2.0, 3.1, 4.0], (1.0, 30.0)) == (0.75, 4.25)
+    lo, hi = report.duration_axis([12.0, 20.0, 29.5], (1.0, 30.0))
+    assert 11 < lo < 12 and hi >= 30.0  # max_duration near the data: shown
+    quality = tmp_path / "quality.tsv"
+    with open(quality, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(dataset.QUALITY_HEADER)
+        for i, seconds in enumerate([2.2, 2.9, 3.4]):
+            row = dict.fromkeys(dataset.QUALITY_HEADER, "")
+            row.update(file=f"c{i}.wav", clip=f"c{i}", duration=str(seconds), outcome="kept")
+            writer.writerow(row.values())
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    real_save = report._save
+    report._save = lambda plt_, fig, path: drawn.append([t.get_text() for t in fig.axes[0].get_yticklabels()])
+    try:
+        assert report.plot_durations(str(quality), 1.0, 30.0, str(tmp_path / "d.png")) == pytest.approx((1.95, 3.65))
+    finally:
+        report._save = real_save
+        plt.close("all")
+    assert drawn and all(re.fullmatch(r"\d+", t.replace("\u2212", "-")) for t in drawn[0] if t), drawn

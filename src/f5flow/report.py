@@ -86,24 +86,49 @@ def _save(plt, fig, path: str) -> None:
     plt.close(fig)
 
 
-def plot_durations(quality: str, min_duration: float, max_duration: float, path: str) -> None:
+def duration_axis(durations: list[float], limits: tuple[float, float]) -> tuple[float, float]:
+    """The duration axis: the data's span with a margin (a set of 2-4 s clips is not two bars
+    on 0-30 s), widened to a filter limit only where that limit is near the data."""
+    if not durations:
+        return 0.0, limits[1]
+    lo, hi = min(durations), max(durations)
+    margin = max((hi - lo) * 0.05, 0.25)
+    lo, hi = max(lo - margin, 0.0), hi + margin
+    for limit in limits:  # within half the span: shown, so the cut is visible
+        if lo - (hi - lo) / 2 <= limit <= hi + (hi - lo) / 2:
+            lo, hi = min(lo, max(limit - margin, 0.0)), max(hi, limit + margin)
+    return lo, hi
+
+
+def _integer_counts(axis) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))  # no 0.5 of a recording
+
+
+def plot_durations(quality: str, min_duration: float, max_duration: float, path: str) -> tuple[float, float]:
+    """The durations' histogram; returns the axis span drawn."""
     rows = [r for r in read_tsv(quality) if r["duration"]]
     kept = [float(r["duration"]) for r in rows if r["outcome"] in KEPT]
     other = [float(r["duration"]) for r in rows if r["outcome"] not in KEPT]
     plt, fig, ax = _figure()
-    top = max(kept + other + [max_duration]) * 1.05
-    bins = [top * i / 40 for i in range(41)]
+    lo, hi = duration_axis(kept + other, (min_duration, max_duration))
+    bins = [lo + (hi - lo) * i / 40 for i in range(41)]
     ax.hist([kept, other], bins=bins, stacked=True, color=["#3b7dd8", "#d8603b"],
             label=[f"kept ({len(kept)})", f"not kept ({len(other)})"])  # fmt: skip
     for limit, name in ((min_duration, "min_duration"), (max_duration, "max_duration")):
-        ax.axvline(limit, color="black", linestyle="--", linewidth=1)
-        ax.annotate(f"{name} {limit:g} s", (limit, 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", fontsize=8)  # fmt: skip
-    ax.set_xlabel("duration (s)")
+        if lo <= limit <= hi:
+            ax.axvline(limit, color="black", linestyle="--", linewidth=1)
+            ax.annotate(f"{name} {limit:g} s", (limit, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -12), textcoords="offset points", fontsize=8)  # fmt: skip
+    ax.set_xlim(lo, hi)
+    _integer_counts(ax.yaxis)
+    ax.set_xlabel(f"duration (s); kept between {min_duration:g} and {max_duration:g} s")
     ax.set_ylabel("recordings")
     ax.set_title(f"Durations: {sum(kept) / 3600:.2f} h kept")
     ax.legend()
     _save(plt, fig, path)
+    return lo, hi
 
 
 def plot_speaking_rate(quality: str, path: str, named: int = 3) -> None:
@@ -152,6 +177,7 @@ def plot_quality_flags(quality: str, path: str) -> None:
         for i, (_, n) in enumerate(items):
             ax.annotate(str(n), (n, i), xytext=(3, -3), textcoords="offset points", fontsize=8)
         ax.invert_yaxis()
+    _integer_counts(ax.xaxis)
     ax.set_xlabel("recordings")
     ax.set_title("Quality checks and filters")
     _save(plt, fig, path)
@@ -165,6 +191,7 @@ def plot_vocab_coverage(extension: dict, counts: Counter, path: str) -> None:
         ax.bar(range(len(added)), [counts.get(ch, 0) for ch in added], color="#3b7dd8")
         ax.set_xticks(range(len(added)), added, fontsize=11)
         ax.set_ylabel("occurrences in metadata.csv")
+        _integer_counts(ax.yaxis)
     else:
         ax.text(0.5, 0.5, "the pretrained vocab holds every character", ha="center", transform=ax.transAxes)
     ax.set_title(
