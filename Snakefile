@@ -38,8 +38,6 @@ onsuccess:
             summary.Outputs(
                 quality=rules.build_metadata.output.quality,
                 rejected=rules.build_metadata.output.rejected,
-                metadata=rules.build_metadata.output.metadata,
-                wavs=rules.publish_wavs.output.wavs,
                 done=rules.finetune_model.output.done,
                 samples=rules.synthesize_samples.output.record,
                 reports=REPORTS,

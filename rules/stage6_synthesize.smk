@@ -8,6 +8,7 @@ rule synthesize_samples:
         done=rules.finetune_model.output.done,
         card=rules.write_model_card.output.card,
         metadata=rules.build_metadata.output.metadata,
+        quality=rules.build_metadata.output.quality,
     output:
         samples=SAMPLE_FILES,
         record=f"{SAMPLES}/synthesis.json",
@@ -19,7 +20,12 @@ rule synthesize_samples:
         "../envs/train.yaml"
     params:
         synthesize=lookup(dpath="synthesize", within=config),
-        checkpoint=f"{CKPTS}/{config['synthesize']['checkpoint']}",
+        # null: best_model.pt where the fine-tune wrote one, else model_last.pt
+        checkpoint=lambda wildcards: (
+            f"{CKPTS}/{config['synthesize']['checkpoint']}"
+            if config["synthesize"]["checkpoint"]
+            else None
+        ),
     script:
         "../scripts/synthesize_samples.py"
 

@@ -237,3 +237,31 @@ def test_records_read_back_equal_what_was_written(tmp_path):
     (tmp_path / "old.jsonl").write_text('{"name": "o", "file": "o.wav", "duration": 1.5}\n')
     [old] = records.read_records(str(tmp_path / "old.jsonl"))
     assert old == ClipRecord(name="o", file="o.wav", duration=1.5) and old.lost == []
+
+
+def write_tables(folder, clips):
+    """metadata.csv and quality.tsv for (name, seconds, outcome) clips."""
+    with open(folder / "metadata.csv", "w", encoding="utf-8") as f:
+        f.write("audio_file|text\n")
+        for name, _, outcome in clips:
+            if outcome in dataset.KEPT:
+                f.write(f"wavs/{name}.wav|câu của {name}\n")
+    with open(folder / "quality.tsv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(dataset.QUALITY_HEADER)
+        for name, seconds, outcome in clips:
+            row = dict.fromkeys(dataset.QUALITY_HEADER, "")
+            row.update(file=f"{name}.wav", clip=name if outcome in dataset.KEPT else "",
+                       duration=str(seconds), outcome=outcome)  # fmt: skip
+            writer.writerow(row.values())
+
+
+def test_the_synthesis_reference_is_a_kept_clip_of_3_to_12_seconds(tmp_path):
+    write_tables(tmp_path, [("a_short", 1.6, "kept"), ("b_flagged", 6.0, "flagged"), ("c_ok", 4.0, "kept"),
+                            ("d_ok", 7.5, "kept"), ("e_long", 14.0, "kept"), ("f_dropped", 6.0, "dropped")])  # fmt: skip
+    chosen = dataset.reference_clip(str(tmp_path / "metadata.csv"), str(tmp_path / "quality.tsv"))
+    # d_ok (7.5 s) is nearer 6 s than c_ok (4.0 s); the flagged and the dropped 6 s clips are not used
+    assert chosen == ("wavs/d_ok.wav", "câu của d_ok", 7.5, "")
+    write_tables(tmp_path, [("a_short", 1.6, "kept"), ("e_long", 14.0, "kept")])
+    chosen = dataset.reference_clip(str(tmp_path / "metadata.csv"), str(tmp_path / "quality.tsv"))
+    assert chosen.audio == "wavs/e_long.wav" and "no kept clip of 3-12 s" in chosen.note

@@ -106,9 +106,14 @@ def test_sample_texts_are_escaped_in_the_page(tmp_path):
     page = report.samples_page(record, str(tmp_path))
     assert "xin &lt;b&gt;chào&lt;/b&gt; &amp; &#x27;bạn&#x27;" in page and "&lt;x&gt;" in page
     assert "<b>chào</b>" not in page and "<x>" not in page
+    assert "Cannot be said" not in page
+    # characters the model cannot say are named on the page, as on the console
+    record["samples"][0]["unknown"] = ["ж", "<"]
+    page = report.samples_page(record, str(tmp_path))
+    assert "(not in the model's vocab, or dropped by the verbaliser): ж &lt;</p>" in page
 
 
-def test_the_duration_axis_spans_the_data_and_counts_are_whole(tmp_path):
+def test_the_duration_axis_spans_the_data_and_counts_are_whole(tmp_path, monkeypatch):
     from f5flow import dataset, report
 
     # 2-4 s clips: the axis is the data's span (not 0-30 s), min_duration 1 s near it is shown
@@ -125,12 +130,9 @@ def test_the_duration_axis_spans_the_data_and_counts_are_whole(tmp_path):
             writer.writerow(row.values())
     import matplotlib.pyplot as plt
 
-    drawn = []
-    real_save = report._save
-    report._save = lambda plt_, fig, path: drawn.append([t.get_text() for t in fig.axes[0].get_yticklabels()])
-    try:
-        assert report.plot_durations(str(quality), 1.0, 30.0, str(tmp_path / "d.png")) == pytest.approx((1.95, 3.65))
-    finally:
-        report._save = real_save
-        plt.close("all")
+    drawn = []  # the count axis' tick labels, read where the figure is saved
+    monkeypatch.setattr(report, "_save", lambda plt_, fig, path: drawn.append(
+        [t.get_text() for t in fig.axes[0].get_yticklabels()]))  # fmt: skip
+    assert report.plot_durations(str(quality), 1.0, 30.0, str(tmp_path / "d.png")) == pytest.approx((1.95, 3.65))
+    plt.close("all")
     assert drawn and all(re.fullmatch(r"\d+", t.replace("\u2212", "-")) for t in drawn[0] if t), drawn

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from f5flow import synthesis, text
+from conftest import copy_of_demo_run
+from f5flow import dataset, synthesis, text
 
 
 SENTENCES = [
@@ -86,19 +88,21 @@ def test_vocos_from_the_hugging_face_cache_offline(tmp_path, monkeypatch):
     (repo / "refs" / "main").write_text(commit)
     tiny_vocos(repo / "snapshots" / commit)
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
-    assert synthesis.vocos_folder(None) == str(repo / "snapshots" / commit)
-    vocoder, name = synthesis.load_vocoder(None, "cpu")
-    assert name.startswith("vocos (")
+    assert synthesis.vocos_folder(None) == (str(repo / "snapshots" / commit), "")
+    vocoder, name, note = synthesis.load_vocoder(None, "cpu")
+    assert name.startswith("vocos (") and note == ""
     import torch
 
     wave = vocoder.decode(torch.randn(1, 100, 40))
     assert abs(wave.shape[-1] - 40 * 256) <= 256
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty"))
-    assert synthesis.vocos_folder(None) is None
+    assert synthesis.vocos_folder(None)[0] is None
     assert synthesis.load_vocoder(None, "cpu")[1] == synthesis.GRIFFIN_LIM
-    # asked to fetch it, offline: the hub cannot answer, so Griffin-Lim (and a warning)
+    # asked to fetch it, offline: known at once (no hub retries), Griffin-Lim, and why
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    assert synthesis.load_vocoder(None, "cpu", fetch=True)[1] == synthesis.GRIFFIN_LIM
+    monkeypatch.setattr(synthesis.hub, "fetch", lambda spec: pytest.fail(f"fetched {spec} offline"))
+    _, name, note = synthesis.load_vocoder(None, "cpu", fetch=True)
+    assert name == synthesis.GRIFFIN_LIM and "HF_HUB_OFFLINE is set" in note
 
 
 def test_vocos_from_a_local_folder_and_a_wrong_one(tmp_path):
@@ -134,22 +138,35 @@ def check_samples(paths):
 def test_synthesize_target_and_cli(demo_run, tmp_path):
     # the demo's default run (`all`) ends with the synthesize target's samples
     console = (demo_run / "console.txt").read_text(encoding="utf-8")
-    assert "no Vocos vocoder found" in console  # the fallback is said on the console
+    assert console.count("no Vocos vocoder (") == 1  # the fallback is said on the console, once
     samples = demo_run / "samples" / "demo"
     record = json.loads((samples / "synthesis.json").read_text(encoding="utf-8"))
     assert record["vocoder"] == synthesis.GRIFFIN_LIM and len(record["samples"]) == 2
+    # by default the best checkpoint, in the voice of a kept 3-12 s clip
+    assert record["checkpoint"].endswith("ckpts/demo/best_model.pt")
+    assert 3.0 <= soundfile.info(record["reference"]["audio"]).duration <= 12.0
     check_samples(sorted(samples.glob("sample_*.wav")))
     assert len(list(samples.glob("sample_*.wav"))) == 2
 
-    ckpts = demo_run / "ckpts" / "demo"
-    cli = subprocess.run(
-        [sys.executable, "-m", "f5flow.cli", "synthesize", "--checkpoint", str(ckpts / "model_last.pt"),
-         "--ref-audio", str(demo_run / "data" / "demo" / "wavs" / "vi_001.wav"),
-         "--ref-text", "Hôm nay trời đẹp quá, chúng ta đi dạo nhé.", "--text", "Xin chào các bạn.",
-         "--text", "Ж là một chữ cái Nga.", "--nfe-step", "4", "--out", str(tmp_path)],
-        capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
-    )  # fmt: skip
-    assert cli.returncode == 0, cli.stderr
-    assert "vocoder: griffin-lim" in cli.stderr
-    assert "dropped by the verbaliser): ж" in cli.stderr
-    check_samples([tmp_path / "sample_00.wav", tmp_path / "sample_01.wav"])
+    # the summary's command, in a copy of the project, twice: the checkpoints folder speaks with
+    # best_model.pt, the reference is a kept 3-12 s clip, and the second call adds samples
+    copy_of_demo_run(demo_run, tmp_path)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}  # asked to fetch Vocos, offline: known at once
+    command = [sys.executable, "-m", "f5flow.cli", "synthesize", "--checkpoint", "ckpts/demo",
+               "--text", "Xin chào các bạn.", "--text", "Ж là một chữ cái Nga.", "--nfe-step", "4"]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    said = first.stderr
+    assert "f5flow synthesize: ckpts/demo/best_model.pt on cpu" in said
+    reference = re.search(r"reference (\S+\.wav)", said).group(1)
+    quality = {r["clip"]: r for r in dataset.read_tsv(tmp_path / "data" / "demo" / "quality.tsv")}
+    assert 3.0 <= float(quality[os.path.basename(reference)[:-4]]["duration"]) <= 12.0
+    assert said.count("no Vocos vocoder (not in the Hugging Face cache, and HF_HUB_OFFLINE is set)") == 1
+    assert said.count("ж") == 1 and "dropped by the verbaliser): ж" in said  # said once
+    made = tmp_path / "samples" / "demo"
+    check_samples([made / "synthesized_001.wav", made / "synthesized_002.wav"])
+    before = (made / "synthesized_001.wav").read_bytes()
+    second = subprocess.run(command[:8] + ["--nfe-step", "4"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert (made / "synthesized_001.wav").read_bytes() == before  # never overwritten
+    assert sorted(p.name for p in made.glob("synthesized_*.wav")) == [f"synthesized_00{i}.wav" for i in (1, 2, 3)]

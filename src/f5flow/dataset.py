@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import F5flowError
 from .records import NOT_CANDIDATES
@@ -384,6 +385,42 @@ def read_metadata(path: str) -> list[tuple[str, str]]:
     if not rows or tuple(rows[0]) != METADATA_HEADER:
         raise ValueError(f"{path}: header must be {'|'.join(METADATA_HEADER)}")
     return [(row[0], row[1]) for row in rows[1:]]
+
+
+# What a synthesis reference should be (F5-TTS's own advice: under 12 s; under 3 s the voice is
+# poorly caught), and the length aimed at within it
+REFERENCE_SECONDS = (3.0, 12.0)
+REFERENCE_AIM = 6.0
+
+
+class Reference(NamedTuple):
+    audio: str  # metadata.csv's wavs/NAME.wav, below the dataset folder
+    text: str  # its canonical transcript
+    seconds: float
+    note: str  # "" for a clip of REFERENCE_SECONDS, else why this one
+
+
+def reference_clip(metadata: str, quality: str) -> Reference:
+    """The default reference for synthesis: a kept clip no check flagged, of 3-12 s, the one
+    nearest 6 s (then by name); failing that, the longer clip nearest the range (a long
+    reference loses little, a short one the voice), said so."""
+    texts = dict(read_metadata(metadata))
+    candidates = []
+    for row in read_tsv(quality):
+        if row["outcome"] in KEPT and row["clip"] and metadata_path(row["clip"]) in texts:
+            seconds = float(row["duration"])
+            lo, hi = REFERENCE_SECONDS
+            off_range = max(lo - seconds, seconds - hi, 0.0)
+            candidates.append((off_range > 0, seconds < lo, off_range, row["outcome"] != "kept",
+                               abs(seconds - REFERENCE_AIM), row["clip"], seconds))  # fmt: skip
+    if not candidates:
+        raise F5flowError(f"{metadata}: no kept clip to use as the synthesis reference")
+    off, *_, clip, seconds = min(candidates)
+    note = "" if not off else (
+        f"no kept clip of {REFERENCE_SECONDS[0]:g}-{REFERENCE_SECONDS[1]:g} s: the reference is "
+        f"{clip} ({seconds:.1f} s); give one with synthesize.ref_audio / --ref-audio"
+    )
+    return Reference(metadata_path(clip), texts[metadata_path(clip)], seconds, note)
 
 
 def publish_wavs(unit_dirs: Iterable[str], names: set[str], out_dir: str) -> int:

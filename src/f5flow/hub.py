@@ -55,23 +55,32 @@ def cached(spec: str) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def check_reachable(spec: str, timeout: float = 5) -> None:
-    """An hf:// file not in the cache must be fetchable: the hub answers for it (one HEAD request)."""
+def unreachable(spec: str, timeout: float = 5) -> str | None:
+    """Why an hf:// file cannot be fetched now ("HF_HUB_OFFLINE is set", "the hub cannot be
+    reached (...)"), or None when the hub answers for it: one HEAD request, no retries, so an
+    offline machine knows in one timeout at most, not after huggingface_hub's retries."""
     from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
 
-    repo_id, filename = parse(spec)
     if constants.HF_HUB_OFFLINE:
-        raise HubError(
-            f"pretrained_checkpoint {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
-            f"and HF_HUB_OFFLINE is set: {fetch_advice(spec)}"
-        )
+        return "HF_HUB_OFFLINE is set"
+    repo_id, filename = parse(spec)
     try:
         get_hf_file_metadata(hf_hub_url(repo_id, filename), timeout=timeout)
     except Exception as err:  # noqa: BLE001 - any failure to reach it means the same to the user
+        return f"the hub cannot be reached ({type(err).__name__})"
+    return None
+
+
+def check_reachable(spec: str, timeout: float = 5) -> None:
+    """An hf:// file not in the cache must be fetchable: the hub answers for it."""
+    from huggingface_hub import constants
+
+    why = unreachable(spec, timeout)
+    if why:
         raise HubError(
             f"pretrained_checkpoint {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
-            f"and the hub cannot be reached ({type(err).__name__}): {fetch_advice(spec)}"
-        ) from None
+            f"and {why}: {fetch_advice(spec)}"
+        )
 
 
 # input_dir: hf://datasets/OWNER/NAME[@REVISION][/path/in/repo]

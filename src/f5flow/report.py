@@ -371,10 +371,13 @@ def samples_page(record: dict, samples_dir: str) -> str:
             audio = f.read()
         wave, rate = soundfile.read(path, dtype="float32")
         mel = plot_mel(wave, rate, os.path.basename(path))
+        unknown = sample.get("unknown") or []
+        cannot = (f"<p><b>Cannot be said</b> (not in the model's vocab, or dropped by the verbaliser): "
+                  f"{html.escape(' '.join(unknown))}</p>") if unknown else ""  # fmt: skip
         parts.append(
             f"<h3>{html.escape(os.path.basename(path))} ({len(wave) / rate:.1f} s)</h3>"
             f"<p>{html.escape(sample.get('text', ''))}<br><small>as the model was given it (after the "
-            f"reference text): {html.escape(sample.get('tokens', ''))}</small></p>"
+            f"reference text): {html.escape(sample.get('tokens', ''))}</small></p>{cannot}"
             f"<audio controls src='{data_uri(audio, 'audio/wav')}'></audio><br>"
             f"<img alt='mel spectrogram' src='{data_uri(mel, 'image/png')}'>"
         )

@@ -13,8 +13,7 @@ import shlex
 from collections import Counter
 from typing import NamedTuple
 
-from .dataset import KEPT, NOT_KEPT, hours_kept, read_metadata, read_tsv
-from .records import name_from_metadata_path
+from .dataset import KEPT, NOT_KEPT, hours_kept, read_tsv
 
 
 # finetune_complete.json's run_kind, in the words of the end-of-run summary
@@ -32,8 +31,6 @@ class Outputs(NamedTuple):
 
     quality: str  # build_metadata's quality.tsv
     rejected: str  # build_metadata's rejected.tsv
-    metadata: str  # build_metadata's metadata.csv
-    wavs: str  # publish_wavs' folder
     done: str  # finetune_model's finetune_complete.json
     samples: str  # synthesize_samples' synthesis.json
     reports: str  # the report's folder
@@ -66,10 +63,10 @@ def lines(files: Outputs) -> list[str]:
                 f"{loss['window']}"
             )
         out.append(validation_line(done))
-        audio_file, ref_text = read_metadata(files.metadata)[0]
-        ref_audio = os.path.join(files.wavs, name_from_metadata_path(audio_file) + ".wav")
-        command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(done["checkpoint"]),
-                   "--ref-audio", ref_audio, "--ref-text", ref_text, "--text", "Xin chào các bạn."]  # fmt: skip
+        # the checkpoints folder: its best checkpoint, a kept 3-12 s reference of the dataset,
+        # numbered samples beside the workflow's (f5flow.cli)
+        command = ["f5flow", "synthesize", "--checkpoint", os.path.relpath(os.path.dirname(done["checkpoint"])),
+                   "--text", "Xin chào các bạn."]  # fmt: skip
         samples = files.samples
         if os.path.exists(samples):
             with open(samples, encoding="utf-8") as f:

@@ -49,6 +49,7 @@ class Voice:
     options: text.TextOptions
     vocab: dict[str, int]
     device: str
+    vocoder_note: str = ""  # why the vocoder is Griffin-Lim ("" for Vocos), for the caller to say
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Sample:
     wave: object  # numpy float32, 24 kHz mono
     mel: object  # numpy [n_mels, frames]
     tokens: list[str]  # what the model was fed: reference text + text
-    unknown: list[str] = field(default_factory=list)  # characters the model cannot say
+    unknown: list[str] = field(default_factory=list)  # characters the model cannot say (the caller says them)
 
 
 def device_for(choice: str) -> str:
@@ -115,9 +116,9 @@ class GriffinLimVocoder:
         return self.griffin_lim(magnitude.clamp(min=0))
 
 
-def vocos_folder(local_path: str | None, fetch: bool = False) -> str | None:
-    """A folder with Vocos's two files: the one given, else the Hugging Face cache's (fetched into
-    it first when `fetch` and the hub answers), else None."""
+def vocos_folder(local_path: str | None, fetch: bool = False) -> tuple[str | None, str]:
+    """(a folder with Vocos's two files: the one given, else the Hugging Face cache's, fetched
+    into it first when `fetch` and the hub answers; or None, and why)."""
     if local_path:
         missing = [f for f in VOCOS_FILES if not os.path.isfile(os.path.join(local_path, f))]
         if missing:
@@ -125,35 +126,40 @@ def vocos_folder(local_path: str | None, fetch: bool = False) -> str | None:
                 f"synthesize.vocoder_path {local_path}: no {' or '.join(missing)} (a Vocos model "
                 f"folder as {VOCOS_REPO} holds)"
             )
-        return local_path
+        return local_path, ""
     from huggingface_hub import try_to_load_from_cache
 
     found = [try_to_load_from_cache(repo_id=VOCOS_REPO, filename=f) for f in VOCOS_FILES]
     if all(isinstance(p, str) for p in found) and len({os.path.dirname(p) for p in found}) == 1:
-        return os.path.dirname(found[0])
-    if fetch:
-        try:
-            fetched = [hub.fetch(f"{hub.HF_SCHEME}{VOCOS_REPO}/{name}") for name in VOCOS_FILES]
-            return os.path.dirname(fetched[0])
-        except hub.HubError:
-            log.warning("could not fetch %s from the Hugging Face hub (offline?)", VOCOS_REPO)
-    return None
+        return os.path.dirname(found[0]), ""
+    if not fetch:
+        return None, "not in the Hugging Face cache, and fetching is off"
+    spec = f"{hub.HF_SCHEME}{VOCOS_REPO}/{VOCOS_FILES[0]}"
+    why = hub.unreachable(spec, timeout=3)  # known at once offline, not after the hub's retries
+    if why:
+        return None, f"not in the Hugging Face cache, and {why}"
+    try:
+        fetched = [hub.fetch(f"{hub.HF_SCHEME}{VOCOS_REPO}/{name}") for name in VOCOS_FILES]
+    except hub.HubError as err:
+        return None, f"not in the Hugging Face cache, and fetching failed ({err})"
+    return os.path.dirname(fetched[0]), ""
 
 
-def load_vocoder(local_path: str | None, device: str, fetch: bool = False):
+def load_vocoder(local_path: str | None, device: str, fetch: bool = False) -> tuple[object, str, str]:
+    """(the vocoder, its name, and why it is Griffin-Lim: "" for Vocos). Nothing is logged here:
+    the caller says it once."""
     from f5_tts.infer.utils_infer import load_vocoder as upstream_load_vocoder
 
-    folder = vocos_folder(local_path, fetch)
+    folder, why = vocos_folder(local_path, fetch)
     if folder is None:
-        log.warning(
-            "no Vocos vocoder (not in the Hugging Face cache, no synthesize.vocoder_path): "
-            "Griffin-Lim instead, rough audio; fetch it with `hf download %s`",
-            VOCOS_REPO,
+        return GriffinLimVocoder(), GRIFFIN_LIM, (
+            f"no Vocos vocoder ({why}): the samples are Griffin-Lim inversions of the mel, rough "
+            f"whatever the model learned; fetch it with `hf download {VOCOS_REPO}` or give a "
+            "Vocos folder (synthesize.vocoder_path, --vocoder-path)"
         )
-        return GriffinLimVocoder(), GRIFFIN_LIM
     return upstream_load_vocoder("vocos", is_local=True, local_path=folder, device=device), (
         f"vocos ({folder})"
-    )
+    ), ""
 
 
 def load_voice(
@@ -175,8 +181,8 @@ def load_voice(
 
     # upstream picks fp16 on CUDA; on the CPU float32 (its default would query CUDA)
     model = load_checkpoint(model, checkpoint, device, dtype=None if "cuda" in device else torch.float32)
-    vocoder, name = load_vocoder(vocoder_path, device, fetch_vocoder)
-    return Voice(model.eval(), vocoder, name, text_options(card), vocab, device)
+    vocoder, name, note = load_vocoder(vocoder_path, device, fetch_vocoder)
+    return Voice(model.eval(), vocoder, name, text_options(card), vocab, device, note)
 
 
 @contextlib.contextmanager
@@ -223,9 +229,6 @@ def synthesize(
     # it cannot read: both are said, never silently lost
     unknown = sorted(set(unknown_characters([ref, gen], voice.vocab))
                      | set(text.lost_letters(ref_text, ref)) | set(text.lost_letters(gen_text, gen)))  # fmt: skip
-    if unknown:
-        log.warning("characters the model cannot say (not in its vocab, or dropped by the "
-                    "verbaliser): %s", " ".join(unknown))  # fmt: skip
     decoded = audio.load(ref_audio)
     if decoded.samples is None:
         raise SynthesisError(f"reference audio {ref_audio} is too long (use 3-12 s of speech)")
@@ -249,6 +252,19 @@ def synthesize(
             )
         )
     return Sample(np.asarray(wave, dtype=np.float32), mel, fed[0], unknown)
+
+
+def trained_checkpoint(done: str) -> str:
+    """The checkpoint to speak with by default, from the fine-tune's record
+    (finetune_complete.json): best_model.pt where validation chose one, else model_last.pt;
+    found beside the record (the record's paths are where the project was when it trained)."""
+    with open(done, encoding="utf-8") as f:
+        record = json.load(f)
+    folder = os.path.dirname(done)
+    best = record.get("best_checkpoint")
+    if best and os.path.isfile(os.path.join(folder, os.path.basename(best))):
+        return os.path.join(folder, os.path.basename(best))
+    return os.path.join(folder, os.path.basename(record["checkpoint"]))
 
 
 def write_wav(path: str, wave) -> None:
