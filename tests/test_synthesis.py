@@ -144,7 +144,7 @@ def test_synthesize_target_and_cli(demo_run, tmp_path):
     assert record["vocoder"] == synthesis.GRIFFIN_LIM and len(record["samples"]) == 2
     # by default the best checkpoint, in the voice of a kept 3-12 s clip
     assert record["checkpoint"].endswith("ckpts/demo/best_model.pt")
-    assert 3.0 <= soundfile.info(record["reference"]["audio"]).duration <= 12.0
+    assert 3.0 <= soundfile.info(str(demo_run / record["reference"]["audio"])).duration <= 12.0
     check_samples(sorted(samples.glob("sample_*.wav")))
     assert len(list(samples.glob("sample_*.wav"))) == 2
 
