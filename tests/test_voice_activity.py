@@ -29,6 +29,27 @@ def pcm16(wave):
     return np.round(np.clip(wave, -1, 1) * 32767).astype(np.int16)
 
 
+def test_the_same_stretches_as_silero_vads_own_code(sentence):
+    """The model run through onnxruntime without the silero_vad package (which imports torch):
+    its probabilities and stretches are the package's own."""
+    import soxr
+    from silero_vad import get_speech_timestamps_sequence, load_silero_vad
+
+    rng = np.random.default_rng(2)
+    pad = np.zeros(2 * RATE)
+    # speech, a 0.6 s pause, the speech reversed (speech-like, other stretches), room noise
+    padded = np.concatenate([pad, sentence, np.zeros(int(0.6 * RATE)), sentence[::-1], pad])
+    padded += 0.001 * rng.standard_normal(len(padded))
+    reference = load_silero_vad(sequence=True)
+    detector = voice_activity.Detector()
+    for wave in (padded, sentence, 0.3 * rng.standard_normal(RATE)):
+        audio = soxr.resample(wave.astype(np.float32), RATE, 16000, quality="LQ").astype(np.float32)
+        ours = detector.probabilities(audio)
+        assert np.allclose(ours, reference.audio_forward(audio), atol=1e-5)
+        theirs = get_speech_timestamps_sequence(audio, reference)
+        assert voice_activity.stretches(ours, len(audio)) == [(s["start"], s["end"]) for s in theirs]
+
+
 def test_speech_padded_with_silence_is_found_where_it_is(sentence):
     rng = np.random.default_rng(0)
     pad = np.zeros(3 * RATE)

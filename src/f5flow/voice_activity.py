@@ -36,32 +36,107 @@ class EdgeSilence:
     keep_seconds: float = 0.2
 
 
+# silero-vad's sequence model (its wheel's data/): one ONNX call per block of up to 512 frames of
+# 512 samples at 16 kHz, each frame with the 64 samples before it, the LSTM state carried over.
+# It is run here through onnxruntime, not through the silero_vad package: that package imports
+# torch (1.8 s), which every stage 0 job would pay for nothing (onnxruntime: 0.1 s).
+MODEL_FILE = ("silero_vad", "data", "silero_vad_16k_sequence.onnx")
+FRAME, CONTEXT, BLOCK = 512, 64, 512
+# silero-vad's defaults for speech stretches (get_speech_timestamps): a frame at 0.5 starts speech,
+# one under 0.35 may end it; stretches under 250 ms are not speech, pauses under 100 ms do not
+# end one, and 30 ms are added at each side
+THRESHOLD, NEG_THRESHOLD = 0.5, 0.35
+MIN_SPEECH, MIN_SILENCE, PAD = (MODEL_RATE * ms // 1000 for ms in (250, 100, 30))
+
+
+def model_path() -> str:
+    """The sequence model inside the installed silero-vad (found without importing it)."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(MODEL_FILE[0])
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("silero-vad is not installed (pip install -e . installs it)")
+    return os.path.join(spec.submodule_search_locations[0], *MODEL_FILE[1:])
+
+
 class Detector:
-    """silero-vad's sequence model, loaded on first use and shared by a unit's threads
-    (onnxruntime runs one session from several threads)."""
+    """The model, loaded on first use and shared by a unit's threads (onnxruntime runs one
+    session from several threads)."""
 
     def __init__(self):
-        self._model = None
+        self._session = None
         self._lock = threading.Lock()
 
     def _loaded(self):
         with self._lock:
-            if self._model is None:
-                from silero_vad import load_silero_vad
+            if self._session is None:
+                import onnxruntime
 
-                self._model = load_silero_vad(sequence=True)
-        return self._model
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = options.inter_op_num_threads = 1  # units run side by side
+                self._session = onnxruntime.InferenceSession(
+                    model_path(), sess_options=options, providers=["CPUExecutionProvider"]
+                )
+        return self._session
+
+    def probabilities(self, audio: np.ndarray) -> np.ndarray:
+        """Each 32 ms frame's speech probability, of float32 samples at 16 kHz."""
+        frames = -(-len(audio) // FRAME)
+        padded = np.zeros(frames * FRAME + CONTEXT, dtype=np.float32)
+        padded[CONTEXT: CONTEXT + len(audio)] = audio  # zeros before the first frame
+        h = c = np.zeros((1, 1, 128), dtype=np.float32)
+        found = []
+        for first in range(0, frames, BLOCK):
+            n = min(BLOCK, frames - first)
+            # frame k with its context: samples [k*FRAME, (k+1)*FRAME + CONTEXT) of `padded`
+            windows = np.lib.stride_tricks.as_strided(
+                padded[first * FRAME:], shape=(n, FRAME + CONTEXT), strides=(FRAME * 4, 4)
+            )
+            probs, h, c = self._loaded().run(["speech_probs", "hn", "cn"], {"input": np.ascontiguousarray(windows), "h": h, "c": c})
+            found.append(probs)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.float32)
 
     def segments(self, samples: np.ndarray, rate: int) -> list[tuple[float, float]]:
         """(start, end) seconds of each stretch of speech in mono float samples at `rate`."""
         import soxr
-        from silero_vad import get_speech_timestamps_sequence
 
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         if rate != MODEL_RATE:  # what the model hears needs no more than soxr's low quality
             audio = soxr.resample(audio, rate, MODEL_RATE, quality="LQ").astype(np.float32, copy=False)
-        found = get_speech_timestamps_sequence(audio, self._loaded(), sampling_rate=MODEL_RATE)
-        return [(s["start"] / MODEL_RATE, s["end"] / MODEL_RATE) for s in found]
+        return [(a / MODEL_RATE, b / MODEL_RATE) for a, b in stretches(self.probabilities(audio), len(audio))]
+
+
+def stretches(probs, length: int) -> list[tuple[int, int]]:
+    """Speech stretches (start, end samples) from frame probabilities, as silero-vad's
+    get_speech_timestamps_from_probs makes them with its defaults (no maximum length)."""
+    found, start, pause = [], None, 0
+    for i, p in enumerate(probs):
+        at = i * FRAME
+        if p >= THRESHOLD:
+            pause = 0
+            if start is None:
+                start = at
+                continue
+        if start is not None and p < NEG_THRESHOLD:
+            pause = pause or at
+            if at - pause >= MIN_SILENCE:
+                if pause - start > MIN_SPEECH:
+                    found.append([start, pause])
+                start, pause = None, 0
+    if start is not None and length - start > MIN_SPEECH:
+        found.append([start, length])
+    for i, s in enumerate(found):  # the padding, split where two stretches are close
+        if i == 0:
+            s[0] = max(0, s[0] - PAD)
+        if i + 1 < len(found):
+            gap = found[i + 1][0] - s[1]
+            half = gap // 2 if gap < 2 * PAD else PAD
+            s[1] = min(length, s[1] + half)
+            found[i + 1][0] = max(0, found[i + 1][0] - half)
+        else:
+            s[1] = min(length, s[1] + PAD)
+    return [(a, b) for a, b in found]
 
 
 def speech(segments: list[tuple[float, float]], duration: float) -> Speech:
