@@ -72,6 +72,7 @@ def test_dataset_summary_equals_metadata_and_rejected(report):
         row["reason"] for row in rejected
     )
     assert float(shown["hours_kept"]) == pytest.approx(seconds / 3600, abs=1e-3)
+    assert shown["trimmed"] == "0 (0.0 s cut)"  # the demo's kept clips start and end on speech
     assert "4 of 21 clips held out" in page
 
 
@@ -136,3 +137,20 @@ def test_the_duration_axis_spans_the_data_and_counts_are_whole(tmp_path, monkeyp
     assert report.plot_durations(str(quality), 1.0, 30.0, str(tmp_path / "d.png")) == pytest.approx((1.95, 3.65))
     plt.close("all")
     assert drawn and all(re.fullmatch(r"\d+", t.replace("\u2212", "-")) for t in drawn[0] if t), drawn
+
+
+def test_trimmed_edges_are_counted_on_the_dataset_page(tmp_path):
+    from f5flow import dataset, report
+
+    (tmp_path / "metadata.csv").write_text("audio_file|text\nwavs/a.wav|một hai ba\nwavs/b.wav|bốn năm sáu\n")
+    (tmp_path / "rejected.tsv").write_text("file\treason\tdetail\nc.wav\tno_speech\tno speech\n")
+    with open(tmp_path / "quality.tsv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, delimiter="\t")
+        writer.writerow(dataset.QUALITY_HEADER)
+        for name, trimmed, outcome in [("a", "2.80+2.75", "kept"), ("b", "", "kept"), ("c", "", "dropped")]:
+            row = dict.fromkeys(dataset.QUALITY_HEADER, "")
+            row.update(file=f"{name}.wav", clip=name, duration="3.0", trimmed=trimmed, outcome=outcome)
+            writer.writerow(row.values())
+    numbers = report.dataset_numbers(*(str(tmp_path / n) for n in ("metadata.csv", "rejected.tsv", "quality.tsv")))
+    assert (numbers["trimmed"], numbers["seconds_trimmed"]) == (1, 5.55)
+    assert "data-key='trimmed'>1 (5.5 s cut)</td>" in report.dataset_page(numbers, "pairs", "no split")

@@ -39,6 +39,7 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
     by_reason = Counter(r["reason"] for r in not_kept)
     folders: dict[str, dict] = {}
     speakers: dict[str, dict] = {}
+    trimmed, seconds_cut = 0, 0.0
     for row in rows:
         folder = os.path.dirname(row["file"]) or "."
         entry = folders.setdefault(folder, {"files": 0, "kept": 0, "seconds": 0.0})
@@ -49,6 +50,9 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
             for where in (entry, speaker):
                 where["kept"] += 1
                 where["seconds"] += float(row["duration"])
+            if row.get("trimmed"):  # "START+END" seconds cut by edge_silence
+                trimmed += 1
+                seconds_cut += sum(map(float, row["trimmed"].split("+")))
     return {
         "files_in": kept + len(not_kept),
         "kept": kept,
@@ -56,6 +60,8 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
         "not_kept_by_reason": dict(sorted(by_reason.items())),
         "flagged": sum(r["outcome"] == "flagged" for r in rows),
         "hours_kept": hours_kept(rows),
+        "trimmed": trimmed,  # kept clips whose silent edges stage 0 cut (quality.edge_silence)
+        "seconds_trimmed": round(seconds_cut, 3),
         "per_folder": folders if len(folders) > 1 else {},
         # where the layout tells speakers ("": inputs with none, such as unused files)
         "per_speaker": speakers if set(speakers) - {""} else {},
@@ -286,8 +292,9 @@ def table(rows: list[tuple], header: tuple | None = None, keys: list[str] | None
 def dataset_page(numbers: dict, layout: str, validation_note: str) -> str:
     rows = [("recordings in", numbers["files_in"]), ("kept (metadata.csv)", numbers["kept"]),
             ("of them flagged", numbers["flagged"]), ("not kept (rejected.tsv)", numbers["not_kept"]),
-            ("hours kept", f"{numbers['hours_kept']:.3f}")]  # fmt: skip
-    keys = ["files_in", "kept", "flagged", "not_kept", "hours_kept"]
+            ("hours kept", f"{numbers['hours_kept']:.3f}"),
+            ("of them with silent edges trimmed", f"{numbers['trimmed']} ({numbers['seconds_trimmed']:.1f} s cut)")]  # fmt: skip
+    keys = ["files_in", "kept", "flagged", "not_kept", "hours_kept", "trimmed"]
     for reason, n in numbers["not_kept_by_reason"].items():
         rows.append((f"not kept: {reason}", n))
         keys.append(f"not_kept:{reason}")
