@@ -89,7 +89,8 @@ def synthesize_command(args) -> None:
     for path, sentence in zip(next_outputs(out, len(args.text)), args.text):
         sample = synthesis.synthesize(voice, ref_audio, ref_text, sentence, nfe_step=args.nfe_step)
         synthesis.write_wav(path, sample.wave)
-        note = f" (cannot be said (not in the vocab, or dropped by the verbaliser): {' '.join(sample.unknown)})" if sample.unknown else ""
+        unsayable = " ".join(sample.unknown)
+        note = f" (cannot be said (not in the vocab, or dropped by the verbaliser): {unsayable})" if unsayable else ""
         print(f"{path}: {len(sample.wave) / audio.SAMPLE_RATE:.2f} s{note}", file=sys.stderr)
 
 

@@ -66,7 +66,9 @@ class QualityChecks:
     lost_letters: dict = field(default_factory=lambda: {"action": "flag"})
     markup: dict = field(default_factory=lambda: {"action": "drop"})
     no_speech: dict = field(default_factory=lambda: {"action": "drop", "min_fraction": 0.1})
-    edge_silence: dict = field(default_factory=lambda: {"action": "trim", "max_seconds": 0.5, "keep_seconds": 0.2})
+    edge_silence: dict = field(
+        default_factory=lambda: {"action": "trim", "max_seconds": 0.5, "keep_seconds": 0.2}
+    )
 
     @classmethod
     def from_config(cls, config: dict) -> QualityChecks:

@@ -93,7 +93,8 @@ class Detector:
             windows = np.lib.stride_tricks.as_strided(
                 padded[first * FRAME:], shape=(n, FRAME + CONTEXT), strides=(FRAME * 4, 4)
             )
-            probs, h, c = self._loaded().run(["speech_probs", "hn", "cn"], {"input": np.ascontiguousarray(windows), "h": h, "c": c})
+            feed = {"input": np.ascontiguousarray(windows), "h": h, "c": c}
+            probs, h, c = self._loaded().run(["speech_probs", "hn", "cn"], feed)
             found.append(probs)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.float32)
 
@@ -157,8 +158,11 @@ def trim(found: Speech, settings: EdgeSilence) -> tuple[float, float]:
     holds speech and an edge is longer than max_seconds)."""
     if settings.action != "trim" or found.seconds == 0:
         return 0.0, 0.0
-    cut = lambda edge: max(edge - settings.keep_seconds, 0.0) if edge > settings.max_seconds else 0.0  # noqa: E731
-    return round(cut(found.leading), 3), round(cut(found.trailing), 3)
+
+    def cut(edge: float) -> float:
+        return round(max(edge - settings.keep_seconds, 0.0), 3) if edge > settings.max_seconds else 0.0
+
+    return cut(found.leading), cut(found.trailing)
 
 
 class Listener:
