@@ -372,6 +372,14 @@ def _speech_columns(s) -> tuple[str, str, str, str]:
     return (f"{s.fraction:.2f}", f"{s.leading:.2f}", f"{s.trailing:.2f}", trimmed)
 
 
+def trimmed_edges(field: str) -> tuple[float, float]:
+    """quality.tsv's `trimmed` ("START+END" seconds cut, as _speech_columns writes it; "" none)."""
+    if not field:
+        return 0.0, 0.0
+    start, end = field.split("+")
+    return float(start), float(end)
+
+
 def write_quality(path: str, dataset: Dataset) -> None:
     _tsv(path, QUALITY_HEADER, map(_quality_line, dataset.rows))
 

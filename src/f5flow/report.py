@@ -16,7 +16,7 @@ import os
 import statistics
 from collections import Counter
 
-from .dataset import KEPT, hours_kept, read_metadata, read_tsv, reason_codes
+from .dataset import KEPT, hours_kept, read_metadata, read_tsv, reason_codes, trimmed_edges
 from .whole import written
 
 FIGSIZE = (8, 4.5)
@@ -50,9 +50,9 @@ def dataset_numbers(metadata: str, rejected: str, quality: str) -> dict:
             for where in (entry, speaker):
                 where["kept"] += 1
                 where["seconds"] += float(row["duration"])
-            if row.get("trimmed"):  # "START+END" seconds cut by edge_silence
+            if row.get("trimmed"):  # seconds cut by edge_silence
                 trimmed += 1
-                seconds_cut += sum(map(float, row["trimmed"].split("+")))
+                seconds_cut += sum(trimmed_edges(row["trimmed"]))
     return {
         "files_in": kept + len(not_kept),
         "kept": kept,
