@@ -11,10 +11,10 @@ INSTALLED := $(VENV)/.installed
 # tests compare with, and the demo generator; espeak-ng: the synthetic speech of the demo
 # generator and the benchmarks.)
 SYSTEM_TOOLS := sox ffmpeg espeak-ng
-# The SLURM tests start a real single-node SLURM (tests/slurm_cluster.py); without these they
-# are skipped with the reason printed.
-TEST_PACKAGES := slurm-wlm munge
-TEST_PROGRAMS := slurmctld slurmd munged sbatch
+# The SLURM tests start a real single-node SLURM (tests/slurm_cluster.py), the review page's test
+# opens the report in headless Chromium; without these they are skipped with the reason printed.
+TEST_PACKAGES := slurm-wlm munge chromium chromium-driver
+TEST_PROGRAMS := slurmctld slurmd munged sbatch chromium chromedriver
 export PATH := $(BIN):$(PATH)
 
 # The bundled demo's configuration (offline, tiny stand-in model, CPU). Without it the workflow
@@ -52,6 +52,7 @@ screenshots: report
 		{ echo "screenshots need Chromium: apt-get install chromium" >&2; exit 1; }
 	$(CHROMIUM) --window-size=1400,1000 --screenshot=docs/report.png file://$(CURDIR)/report.html
 	$(CHROMIUM) --window-size=1100,1500 --screenshot=docs/report-samples.png file://$(CURDIR)/reports/demo_vi/samples.html
+	$(CHROMIUM) --window-size=1500,900 --screenshot=docs/report-review.png file://$(CURDIR)/reports/demo_vi/review.html
 	cp reports/demo_vi/training_curves.png docs/report-training-curves.png
 
 install: system-deps $(INSTALLED)
@@ -76,12 +77,12 @@ test-system-deps:
 	for prog in $(TEST_PROGRAMS); do PATH="$$PATH:/usr/sbin:/sbin" command -v $$prog >/dev/null || missing=yes; done; \
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian packages for the SLURM tests: $(TEST_PACKAGES)"; \
+		echo "installing Debian packages for the SLURM and browser tests: $(TEST_PACKAGES)"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends $(TEST_PACKAGES) >/dev/null) \
-			|| echo "could not install $(TEST_PACKAGES): the SLURM tests will be skipped" >&2; \
+			|| echo "could not install $(TEST_PACKAGES): the SLURM and browser tests will be skipped" >&2; \
 	else \
-		echo "not root or no apt-get: the SLURM tests will be skipped (they need $(TEST_PACKAGES))" >&2; \
+		echo "not root or no apt-get: the SLURM and browser tests will be skipped (they need $(TEST_PACKAGES))" >&2; \
 	fi
 
 $(INSTALLED): pyproject.toml

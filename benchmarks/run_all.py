@@ -14,6 +14,7 @@ import million
 import preprocess
 import preprocess_cached
 import slurm_batching
+import speakers
 import voice_activity
 from common import CORES, REPO
 
@@ -30,7 +31,8 @@ def table(rows: list[dict]) -> str:
 
 def main(names: list[str]) -> None:
     suites = {"preprocess": preprocess, "cached": preprocess_cached, "million": million, "features": features, "demo": demo_run,
-              "slurm": slurm_batching, "datasets": datasets_hf, "voice_activity": voice_activity}
+              "slurm": slurm_batching, "datasets": datasets_hf, "voice_activity": voice_activity,
+              "speakers": speakers}
     rows = []
     for name in names or suites:
         print(f"running {name} ...", flush=True)

@@ -1,7 +1,8 @@
 """What voice activity (issue 25) costs in stage 0, and what the candidate models cost.
 
 1. One job unit's work (preprocess.process_unit, one thread, in this process) on 1,000 of the
-   2-4 s recordings of the `cached` suite, with voice activity and without it (edges=None),
+   2-4 s recordings of the `cached` suite, with voice activity and without it (edges=None; the
+   speaker encoder off in both: suite `speakers` measures it),
    alternated three times; page-cached (the set read once before) and from a dropped page cache.
    The ratio is with / without: the share stage 0's per-clip work grows by.
 2. The candidates on 200 of those clips resampled to 16 kHz, per second of audio on one core:
@@ -25,13 +26,38 @@ N = 1000
 ROUNDS = 3
 
 
-def unit_seconds(entries, root, edges, cold: bool) -> float:
+def unit_seconds(entries, root, cold: bool, **options) -> float:
     if cold:
         cold_cache()
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        preprocess.process_unit(entries, str(root), out, threads=1, edges=edges)
+        preprocess.process_unit(entries, str(root), out, threads=1, **options)
         return time.perf_counter() - started
+
+
+def unit_work(what: str, baseline: str, with_options: dict, without_options: dict):
+    """One unit's work on N cached clips with and without an option, alternated ROUNDS times,
+    page-cached and from a dropped page cache: a row each."""
+    root = cached_dataset()
+    entries = [e for e in discover(str(root)).entries if not e.problem][:N]
+    unit_seconds(entries[:5], root, False, **with_options)  # what the job imports, imported once
+    rows = []
+    for cold in (False, True):
+        if not cold:
+            read_all(root)
+        without, with_it = [], []
+        for _ in range(ROUNDS):
+            without.append(unit_seconds(entries, root, cold, **without_options))
+            with_it.append(unit_seconds(entries, root, cold, **with_options))
+        ratio = statistics.median(w / o for w, o in zip(with_it, without))
+        case = "dropped page cache" if cold else "page-cached"
+        rows.append({
+            "measure": f"stage 0 unit work with {what}, {len(entries)} clips of 2-4 s, {case}",
+            "value": f"{statistics.median(with_it) / len(entries) * 1000:.1f} ms a clip",
+            "baseline": f"{baseline}: {statistics.median(without) / len(entries) * 1000:.1f} ms a clip",
+            "ratio": ratio, "goal": "said (issue 25)", "ok": None,
+        })  # fmt: skip
+    return rows, entries, root
 
 
 def candidates(entries, root) -> list[dict]:
@@ -79,24 +105,7 @@ def candidates(entries, root) -> list[dict]:
 
 
 def run() -> list[dict]:
-    root = cached_dataset()
-    entries = [e for e in discover(str(root)).entries if not e.problem][:N]
-    rows = []
-    for cold in (False, True):
-        if not cold:
-            read_all(root)
-        without, with_vad = [], []
-        for _ in range(ROUNDS):
-            without.append(unit_seconds(entries, root, None, cold))
-            with_vad.append(unit_seconds(entries, root, voice_activity.EdgeSilence(), cold))
-        ratio = statistics.median(w / o for w, o in zip(with_vad, without))
-        case = "dropped page cache" if cold else "page-cached"
-        rows.append({
-            "measure": f"stage 0 unit work with voice activity, {len(entries)} clips of 2-4 s, {case}",
-            "value": f"{statistics.median(with_vad) / len(entries) * 1000:.1f} ms a clip",
-            "baseline": f"without: {statistics.median(without) / len(entries) * 1000:.1f} ms a clip",
-            "ratio": ratio, "goal": "said (issue 25)", "ok": None,
-        })  # fmt: skip
+    rows, entries, root = unit_work("voice activity", "without", {"voices": False}, {"edges": None, "voices": False})
     return rows + candidates(entries, root)
 
 

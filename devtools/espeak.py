@@ -22,15 +22,16 @@ def speak(
     subtype: str = "PCM_16",
     speed: int = 160,
     trim: float | None = None,
+    voice: str = "vi",
 ) -> None:
-    """Write `text` spoken by espeak-ng (voice vi) as a wav with the given format."""
+    """Write `text` spoken by espeak-ng (voice vi, or another: vi+f4) as a wav with the given format."""
     for tool in ("espeak-ng", "sox"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found (Debian: apt-get install espeak-ng sox)")
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "speech.wav")
         subprocess.run(
-            ["espeak-ng", "-v", "vi", "-s", str(speed), "-w", raw, text],
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-w", raw, text],
             check=True,
             capture_output=True,
         )
@@ -56,7 +57,7 @@ FORMATS = [
 ]
 
 
-def speech_pool(sentences: list[str], rate: int = 22050):
+def speech_pool(sentences: list[str], rate: int = 22050, voice: str = "vi"):
     """Each sentence spoken once by espeak-ng, as float arrays at `rate`."""
     import soundfile
 
@@ -64,7 +65,7 @@ def speech_pool(sentences: list[str], rate: int = 22050):
     with tempfile.TemporaryDirectory() as tmp:
         for i, sentence in enumerate(sentences):
             path = os.path.join(tmp, f"{i}.wav")
-            speak(sentence, path, sample_rate=rate, subtype="FLOAT")
+            speak(sentence, path, sample_rate=rate, subtype="FLOAT", voice=voice)
             pool.append((sentence, soundfile.read(path, dtype="float32")[0]))
     return pool
 

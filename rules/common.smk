@@ -52,6 +52,8 @@ REPORTS = f"reports/{DATASET}"
 SAMPLE_FILES = [
     f"{SAMPLES}/sample_{i:02d}.wav" for i in range(len(config["synthesize"]["sentences"]))
 ]
+# Whether the stage 0 units embed each clip's voice (for quality.speaker_outlier).
+SPEAKER_VOICES = config["quality"]["speaker_outlier"]["action"] != "off"
 # The demo's stand-in pretrained model, shared by every dataset that names it.
 TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 

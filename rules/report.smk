@@ -49,6 +49,37 @@ rule report_dataset:
         "../scripts/report_dataset.py"
 
 
+rule report_review:
+    """Every input with its text, checks, outcome and audio: a page that filters and sorts."""
+    input:
+        quality=rules.build_metadata.output.quality,
+        records=all_units(rules.resample_unit.output.records),
+        wavs=all_units(rules.resample_unit.output.wavs),
+    output:
+        page=report(
+            f"{REPORTS}/review.html",
+            caption="../report/review.rst",
+            category="1. Dataset",
+        ),
+        table=report(
+            f"{REPORTS}/review.tsv",
+            caption="../report/review_table.rst",
+            category="1. Dataset",
+        ),
+    log:
+        f"{LOGS}/report_review.log",
+    benchmark:
+        f"{BENCHMARKS}/report_review.tsv"
+    localrule: True
+    conda:
+        "../envs/preprocess.yaml"
+    params:
+        review=lookup(dpath="review", within=config),
+        dataset=DATASET,
+    script:
+        "../scripts/report_review.py"
+
+
 rule report_training:
     """Loss and learning-rate curves, the checkpoints, and the provenance of the model."""
     input:
@@ -105,6 +136,7 @@ rule report:
     """Target: every figure and page of the report (then `snakemake --report report.html`)."""
     input:
         rules.report_dataset.output,
+        rules.report_review.output,
         rules.report_training.output,
         rules.report_samples.output,
     localrule: True

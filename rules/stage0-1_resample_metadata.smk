@@ -26,6 +26,9 @@ rule resample_unit:
         text=lookup(dpath="text", within=config),
         # trimmed in the units: a changed trim writes other clips
         edge_silence=lookup(dpath="quality/edge_silence", within=config),
+        # voices embedded in the units unless the speaker check is off (a changed action or
+        # limit re-runs only stage 1)
+        voices=SPEAKER_VOICES,
         # a new f5flow whose records hold another fact re-runs every unit (Snakemake's params
         # trigger): no old record goes through a check it lacks the fact for
         record_format=records.RECORD_FORMAT,

@@ -15,5 +15,6 @@ with rulescript.run(snakemake):
         threads=snakemake.threads,
         options=text.TextOptions(**snakemake.params.text),
         edges=voice_activity.EdgeSilence(**snakemake.params.edge_silence),
+        voices=snakemake.params.voices,
     )
     records.write_records(snakemake.output.records, unit_records)

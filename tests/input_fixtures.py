@@ -60,7 +60,7 @@ class Expected:
     input: str = ""  # input_dir below the folder ("": the folder itself)
 
 
-_SPEECH: dict[int, np.ndarray] = {}
+_SPEECH: dict[tuple[int, str], np.ndarray] = {}
 
 
 def _voiced(audio: np.ndarray) -> np.ndarray:
@@ -69,16 +69,16 @@ def _voiced(audio: np.ndarray) -> np.ndarray:
     return audio[loud[0]: loud[-1] + 1]
 
 
-def speech(rate: int) -> np.ndarray:
-    """espeak-ng reading SENTENCES without their pauses (peak 1), made once per rate: the stage 0
-    voice activity check hears speech in every stretch of it."""
-    if rate not in _SPEECH:
+def speech(rate: int, voice: str = "vi") -> np.ndarray:
+    """espeak-ng reading SENTENCES without their pauses (peak 1), made once per rate and voice:
+    the stage 0 voice activity check hears speech in every stretch of it."""
+    if (rate, voice) not in _SPEECH:
         from devtools import espeak
 
-        pool = espeak.speech_pool([s.replace(",", "").rstrip(".") for s in SENTENCES], rate=rate)
+        pool = espeak.speech_pool([s.replace(",", "").rstrip(".") for s in SENTENCES], rate=rate, voice=voice)
         joined = np.concatenate([_voiced(audio) for _, audio in pool])
-        _SPEECH[rate] = joined / np.abs(joined).max()
-    return _SPEECH[rate]
+        _SPEECH[rate, voice] = joined / np.abs(joined).max()
+    return _SPEECH[rate, voice]
 
 
 class Writer:
@@ -95,22 +95,22 @@ class Writer:
         return path
 
     def signal(self, seconds: float, rate: int, amplitude=0.3, offset=0.0, channels=1, noise=0.01,
-               pad=0.0, pink=False):  # fmt: skip
-        """`seconds` of speech (pink noise instead where `pink`), `pad` seconds of quiet
-        room noise before and after."""
+               pad=0.0, pink=False, voice="vi"):  # fmt: skip
+        """`seconds` of speech in espeak-ng's `voice` (pink noise instead where `pink`), `pad`
+        seconds of quiet room noise before and after."""
         self.count += 1
         rng = np.random.default_rng(self.count)
         n = int(round(seconds * rate))
         if pink:  # 1/f power: what a fan, traffic or a hiss sounds like
             spectrum = np.fft.rfft(rng.standard_normal(n)) / np.sqrt(np.maximum(np.arange(n // 2 + 1), 1))
-            voice = np.fft.irfft(spectrum, n)
-            voice /= np.abs(voice).max()
+            sound = np.fft.irfft(spectrum, n)
+            sound /= np.abs(sound).max()
         else:
-            voice = speech(rate)
-            start = (self.count * 7919 * rate // 100) % len(voice)  # each clip its own stretch
-            voice = np.resize(np.roll(voice, -start), n)
+            sound = speech(rate, voice)
+            start = (self.count * 7919 * rate // 100) % len(sound)  # each clip its own stretch
+            sound = np.resize(np.roll(sound, -start), n)
         quiet = np.zeros(int(round(pad * rate)))
-        wave = amplitude * np.concatenate([quiet, voice, quiet]) + offset
+        wave = amplitude * np.concatenate([quiet, sound, quiet]) + offset
         wave = wave + noise * rng.standard_normal(len(wave))
         return np.stack([wave] * channels, axis=1) if channels > 1 else wave
 
@@ -308,7 +308,9 @@ def hostile(w: Writer) -> Expected:
     exp.silence["silent.wav"] = "digital"
     w.clip("clipped", "âm thanh này bị méo vì quá to.", amplitude=1.6)
     exp.kept["clipped"] = "âm thanh này bị méo vì quá to."
-    exp.flagged["clipped"] = {"clipping"}
+    # hard clipping distorts the voice too: its embedding sits far from the others' (0.76 of
+    # their centroid against 0.87-0.95)
+    exp.flagged["clipped"] = {"clipping", "speaker_outlier"}
     w.clip("dc", "tín hiệu này bị lệch khỏi số không.", offset=0.3)
     exp.kept["dc"] = "tín hiệu này bị lệch khỏi số không."
     exp.flagged["dc"] = {"dc_offset"}
@@ -326,12 +328,19 @@ def hostile(w: Writer) -> Expected:
     w.clip("link", "mời các bạn đọc thêm ở https://vnexpress.net nhé.")
     exp.rejected["link.txt"] = "markup"
     # what voice activity hears: a transcript over pink noise dropped; 3 s of room noise before
-    # and after the speech trimmed to 0.2 s, the clip kept
+    # and after the speech trimmed to 0.2 s, the clip kept (its noise floor a little below the
+    # others': 0.01 lengthens the speech voice activity finds by 0.2 s, 0.001 makes its voice
+    # print that of another room)
     w.clip("noise_only", "bản ghi này chỉ có tiếng ồn thôi.", seconds=3.0, pink=True)
     exp.rejected["noise_only.wav"] = "no_speech"
-    w.clip("padded", SENTENCES[2], seconds=3.0, pad=3.0, noise=0.001)
+    w.clip("padded", SENTENCES[2], seconds=3.0, pad=3.0, noise=0.003)
     exp.kept["padded"] = SENTENCES[2]
     exp.trimmed["padded"] = (2.8, 2.8)
+    # two clips in another voice (espeak-ng's vi+f4) among one voice's: flagged speaker_outlier
+    for i, sentence in enumerate(["một giọng nói khác đọc câu này.", "người này không phải là người kia."]):
+        w.clip(f"stranger{i}", sentence, voice="vi+f4")
+        exp.kept[f"stranger{i}"] = sentence
+        exp.flagged[f"stranger{i}"] = {"speaker_outlier"}
     shutil.copy(os.path.join(w.root, "good00.wav"), os.path.join(w.root, "good00_copy.wav"))
     w.text("good00_copy.txt", "một bản sao của bản ghi đầu tiên.")
     exp.rejected["good00_copy.wav"] = "duplicate_audio"

@@ -51,4 +51,5 @@ def test_the_run_ends_with_a_summary(demo_run):
     assert re.search(r"validation loss: best \d+\.\d{4} at update (30|60) \(ckpts/demo/best_model.pt\), "
                      r"last \d+\.\d{4} at update 60, over 4 held-out clips", summary)  # fmt: skip
     assert "listen: 2 samples in samples/demo (vocoder griffin-lim)" in summary
+    assert "review every input, its checks and its audio: reports/demo/review.html (a browser)" in summary
     assert "report: snakemake --report report.html" in summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import io
 import re
 import zipfile
@@ -16,11 +17,12 @@ import soundfile
 from PIL import Image
 
 from conftest import copy_of_demo_run, snakemake
+from f5flow.dataset import read_metadata, read_tsv
 
 pytestmark = pytest.mark.workflow
 
 FIGURES = ("durations.png", "speaking_rate.png", "quality_checks.png", "vocab_coverage.png", "training_curves.png")
-PAGES = ("dataset.html", "checkpoints.html", "provenance.html", "samples.html")
+PAGES = ("dataset.html", "review.html", "review.tsv", "checkpoints.html", "provenance.html", "samples.html")
 
 
 def check_image(data: bytes, name: str) -> None:
@@ -154,3 +156,112 @@ def test_trimmed_edges_are_counted_on_the_dataset_page(tmp_path):
     numbers = report.dataset_numbers(*(str(tmp_path / n) for n in ("metadata.csv", "rejected.tsv", "quality.tsv")))
     assert (numbers["trimmed"], numbers["seconds_trimmed"]) == (1, 5.55)
     assert "data-key='trimmed'>1 (5.5 s cut)</td>" in report.dataset_page(numbers, "pairs", "no split")
+
+
+def _review_files(page: str) -> list[str]:
+    """The file column of each row of the review page."""
+    return [html.unescape(f) for f in re.findall(r'<tr [^>]*data-file="([^"]*)"', page)]
+
+
+def test_the_review_page_lists_every_input_of_the_demo(report):
+    files, project = report
+    quality = [row for row in read_tsv(project / "data" / "demo" / "quality.tsv")]
+    inputs = sorted(row["file"] for row in quality if row["outcome"] != "ignored")
+    page = files["review.html"].decode("utf-8")
+    assert sorted(_review_files(page)) == inputs and len(inputs) == 25
+    assert "all 4 flagged and not-kept inputs and all 21 kept clips" in page
+    table = list(csv.DictReader(io.StringIO(files["review.tsv"].decode("utf-8")), delimiter="\t"))
+    assert [row["file"] for row in table] == [row["file"] for row in quality]
+    kept = dict(read_metadata(project / "data" / "demo" / "metadata.csv"))
+    assert {f"wavs/{row['clip']}.wav": row["text"] for row in table if row["clip"]} == kept
+    # every input that decoded has its player (the demo's rejected clips too)
+    players = len(re.findall(r"<audio controls", page))
+    assert players == sum(1 for row in quality if row["outcome"] != "ignored" and row["peak_dbfs"])
+
+
+def _chromium():
+    import shutil
+
+    browser, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not browser or not driver:
+        pytest.skip("needs Chromium and its driver: apt-get install chromium chromium-driver (make test does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def test_the_review_page_filters_sorts_and_plays_in_chromium(report, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    files, project = report
+    page = tmp_path / "review.html"  # as the report's zip holds it: on its own, offline
+    page.write_bytes(files["review.html"])
+    outcomes = Counter(row["outcome"] for row in read_tsv(project / "data" / "demo" / "quality.tsv"))
+    browser = _chromium()
+    try:
+        browser.get(page.as_uri())
+        rows = browser.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")
+        visible = lambda: [r for r in rows if r.is_displayed()]  # noqa: E731
+        assert len(visible()) == len(rows) == 25
+        browser.find_element(By.CSS_SELECTOR, "input.outcome[value='kept']").click()
+        assert len(visible()) == 25 - outcomes["kept"] == outcomes["rejected"] + outcomes["flagged"]
+        assert all(r.get_attribute("data-outcome") != "kept" for r in visible())
+        browser.find_element(By.CSS_SELECTOR, "input.outcome[value='kept']").click()
+        check = Select(browser.find_element(By.ID, "check"))
+        name = check.options[1].get_attribute("value")  # the first check any row has
+        check.select_by_value(name)
+        chosen = visible()
+        assert 0 < len(chosen) < 25 and all(name in r.get_attribute("data-checks").split() for r in chosen)
+        check.select_by_value("")
+        # sorting by seconds: the rows in order of their duration, then reversed
+        header = browser.find_elements(By.CSS_SELECTOR, "#inputs th")[4]
+        assert header.text == "seconds"
+        for expected in (sorted, lambda v: sorted(v, reverse=True)):
+            header.click()
+            # an empty cell sorts first going up, as the page sorts it
+            shown = [float(r.find_elements(By.TAG_NAME, "td")[4].text or "-inf") for r in
+                     browser.find_elements(By.CSS_SELECTOR, "#inputs tbody tr")]  # fmt: skip
+            assert shown == expected(shown) and len(shown) == 25
+        # a player's source decodes in the browser, to the length the row says
+        first = browser.find_element(By.CSS_SELECTOR, "#inputs tbody tr")
+        seconds = float(first.find_elements(By.TAG_NAME, "td")[4].text)
+        decoded = browser.execute_async_script(
+            "var done = arguments[arguments.length - 1];"
+            "var src = arguments[0].querySelector('audio').src;"
+            "fetch(src).then(r => r.arrayBuffer())"
+            ".then(b => new OfflineAudioContext(1, 1, 24000).decodeAudioData(b))"
+            ".then(buf => done([buf.duration, buf.sampleRate]), e => done(String(e)));",
+            first,
+        )
+        assert isinstance(decoded, list), decoded
+        assert decoded[0] == pytest.approx(seconds, abs=0.05) and decoded[1] == 24000
+    finally:
+        browser.quit()
+
+
+def test_the_review_page_escapes_what_it_shows_and_stays_bounded(tmp_path):
+    from f5flow import review
+
+    rows = []
+    for i in range(30):
+        outcome = "flagged" if i < 6 else "kept"
+        rows.append({"file": f"<b>{i:02d}</b>.wav", "clip": f"c{i}", "speaker": "", "duration": "2.000",
+                     "chars_per_second": "12.00", "outcome": outcome,
+                     "reason": "markup: tag: <script>" if i < 6 else ""})  # fmt: skip
+    items = [review.Item(row, None, None) for row in rows]
+    shown, note = review.choose(items, review.Settings(kept_sample=5, max_rows=8))
+    assert len(shown) == 8 and sum(i.row["outcome"] == "flagged" for i in shown) == 6
+    assert note.startswith("all 6 flagged and not-kept inputs and 2 of the 24 kept clips")
+    again, _ = review.choose(list(reversed(items)), review.Settings(kept_sample=5, max_rows=8))
+    assert [i.row["file"] for i in again] == [i.row["file"] for i in shown]  # the same sample
+    shown, note = review.choose(items, review.Settings(kept_sample=5, max_rows=4))
+    assert len(shown) == 4 and note.startswith("4 of the 6 flagged and not-kept inputs")
+    page = review.render(shown, note, "Review <x>", {"flagged": 6, "kept": 24})
+    assert not re.search(r"<b>\d\d</b>", page) and "<script>" not in page.split("<script>\n(function")[0]
+    assert len(re.findall(r"&lt;b&gt;\d\d&lt;/b&gt;.wav", page)) == 2 * 4  # the cell and data-file and "tag: &lt;script&gt;" in page and "Review &lt;x&gt;" in page

@@ -244,6 +244,16 @@ def test_changed_or_removed_files_rerun_only_their_units(tmp_path, demo_copy):
     every_unit = jobunits.assign_units(discover(str(demo_copy)).entries, 4, 2)
     assert sorted(unit for rule, unit in jobs if rule == "resample_unit") == sorted(every_unit)
 
+    # the speaker check's limits are stage 1's alone; switched off, stage 0 embeds no voices
+    # (every unit again, and again when it is switched back on)
+    def speaker_check(settings: str) -> list:
+        extra = tmp_path / "speaker_check.yaml"
+        extra.write_text(f"quality:\n  speaker_outlier:\n    {settings}\n", encoding="utf-8")
+        return planned_jobs(snakemake(tmp_path, "-n", "vocab", configfile=[DEMO_CONFIG, extra], **config).stdout)
+
+    assert sorted(speaker_check("deviations: 5")) == sorted(aggregates)
+    assert sorted(u for rule, u in speaker_check("action: 'off'") if rule == "resample_unit") == sorted(every_unit)
+
 
 def test_stage_targets_stop_after_their_stage(tmp_path, demo_copy):
     snakemake(tmp_path, "resample", input_dir=demo_copy, dataset_name="demo")

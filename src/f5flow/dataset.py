@@ -30,7 +30,8 @@ REJECTED_HEADER = ("file", "reason", "detail")
 QUALITY_HEADER = (
     "file", "clip", "speaker", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
     "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
-    "markup", "speech_fraction", "leading_silence", "trailing_silence", "trimmed", "outcome", "reason",
+    "markup", "speech_fraction", "leading_silence", "trailing_silence", "trimmed", "speaker_similarity",
+    "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
 # quality.tsv outcomes: in metadata.csv, and not (ignored system files are neither)
@@ -69,6 +70,9 @@ class QualityChecks:
     edge_silence: dict = field(
         default_factory=lambda: {"action": "trim", "max_seconds": 0.5, "keep_seconds": 0.2}
     )
+    speaker_outlier: dict = field(
+        default_factory=lambda: {"action": "flag", "deviations": 3.5, "min_similarity": 0.7, "min_clips": 5}
+    )
 
     @classmethod
     def from_config(cls, config: dict) -> QualityChecks:
@@ -88,6 +92,7 @@ class Row:
     outcome: str = "kept"  # kept | flagged | dropped | rejected | ignored
     reasons: list[tuple[str, str]] = field(default_factory=list)  # (reason, detail)
     silence: str = ""  # digital (every sample zero) | near (peak below quality.silence) | ""
+    similarity: float | None = None  # its voice's with its speaker's centroid (speaker_outlier)
 
     @property  # (functools.cached_property's lock costs more than the division)
     def chars_per_second(self) -> float | None:
@@ -213,7 +218,40 @@ def _dataset_checks(rows: list[Row], checks: QualityChecks) -> list[str]:
                   f"same transcript as {first_text[r.text]}")  # fmt: skip
         else:
             first_text[r.text] = r.transcript
+    notes += _speaker_checks(rows, checks.speaker_outlier)
     return notes
+
+
+def _speaker_checks(rows: list[Row], settings: dict) -> list[str]:
+    """Each clip's voice against its speaker's other clips (speakers.similarities)."""
+    voiced = [row for row in rows if row.record.voice is not None]
+    if not voiced or settings["action"] == "off":
+        return []
+    import numpy as np  # here: summary.py imports this module at every Snakemake start
+
+    from . import speakers
+
+    voices = np.stack([speakers.decode(row.record.voice) for row in voiced])
+    found, groups = speakers.similarities(voices, [row.record.speaker for row in voiced], settings["min_clips"])
+    least, deviations = settings["min_similarity"], settings["deviations"]
+    for row, similarity in zip(voiced, found.tolist()):
+        if math.isnan(similarity):
+            continue
+        row.similarity = similarity
+        group = groups[row.record.speaker]
+        below = (group.typical - similarity) / group.spread
+        if similarity < least or below > deviations:
+            who = f"speaker {row.record.speaker}'s" if row.record.speaker else "the dataset's"
+            limit = f"{below:.1f} spreads below (limit {deviations:g})" if below > deviations else f"< {least:g}"
+            _mark(row, "speaker_outlier", settings,
+                  f"voice {similarity:.2f} similar to {who} other clips, typical {group.typical:.2f}: "
+                  f"{limit}. Another person, microphone or room?")  # fmt: skip
+    few = sorted(s or "(none)" for s, g in groups.items() if g.clips < settings["min_clips"])
+    if few:
+        shown = ", ".join(few[:5]) + (f" and {len(few) - 5} more" if len(few) > 5 else "")
+        return [f"speaker check skipped for {len(few)} speakers with fewer than "
+                f"{settings['min_clips']} clips: {shown}"]  # fmt: skip
+    return []
 
 
 def build(
@@ -360,7 +398,8 @@ def _quality_line(row: Row) -> tuple[str, ...]:
         r.audio or r.file, r.name if row.outcome in KEPT else "", r.speaker,
         "" if r.duration is None else f"{r.duration + 0.0:.3f}", *source, *measured,
         "" if r.words is None else str(r.words), "" if rate is None else f"{rate + 0.0:.2f}",
-        "1" if r.digits else "0", " | ".join(r.markup), *_speech_columns(r.speech), row.outcome,
+        "1" if r.digits else "0", " | ".join(r.markup), *_speech_columns(r.speech),
+        "" if row.similarity is None else f"{row.similarity:.3f}", row.outcome,
         "; ".join([f"{k}: {d}" for k, d in row.reasons]) if row.reasons else "",
     )  # fmt: skip
 

@@ -13,7 +13,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from . import audio, text, voice_activity
+from . import audio, speakers, text, voice_activity
 from .records import ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_name
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,8 @@ def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded
     record.quality = audio.measure(decoded.samples, pcm)
     if listener is not None:
         pcm, record.speech = listener.listen(pcm, audio.SAMPLE_RATE)
+        if record.speech.seconds > 0 and listener.voices is not None:  # whose voice: stage 1's speaker_outlier check
+            record.voice = speakers.encode(listener.voices.embed(pcm / 32768.0, audio.SAMPLE_RATE))
     audio.write_pcm16(wav_path, pcm)
     record.duration = round(len(pcm) / audio.SAMPLE_RATE, 6)
 
@@ -81,8 +83,11 @@ def process_entry(
         raw = entry.text
         if raw is None:
             raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
+        record.given = raw.strip()  # kept where canonicalisation fails or changes it (review page)
         record.markup = text.markup(raw)  # before the verbaliser reads it out as words
         record.text = text.canonical(raw, options)
+        if record.given == record.text:
+            record.given = None
         record.words = text.count_words(record.text)
         record.digits = text.has_digits(record.text)
         record.lost = text.lost_letters(raw, record.text)
@@ -101,15 +106,16 @@ def process_unit(
     threads: int = 1,
     options: text.TextOptions = text.TextOptions(),
     edges: voice_activity.EdgeSilence | None = voice_activity.EdgeSilence(),
+    voices: bool = True,
 ) -> list[ClipRecord]:
     """Process every entry; records come back in entry order. Rows of a dataset file that
     embeds its audio are decoded in file and row order, each row group read once, in this
-    thread; the other entries on `threads` threads. Voice activity is found in every decoded clip
-    (edges=None: not looked for)."""
+    thread; the other entries on `threads` threads. Voice activity is found in every decoded clip,
+    and the voice of each clip with speech embedded (edges=None: neither; voices=False: no voices)."""
     from .planning.layouts.huggingface import EmbeddedAudio
 
     os.makedirs(wav_dir, exist_ok=True)
-    listener = voice_activity.Listener(edges) if edges is not None else None
+    listener = voice_activity.Listener(edges, voices) if edges is not None else None
     records: list[ClipRecord | None] = [None] * len(entries)
     rows = [i for i, e in enumerate(entries) if e.audio and not e.problem and "#row=" in e.audio]
     if rows:

@@ -164,8 +164,9 @@ class Speech:
 
 
 # What a record holds, as a number the resample rule passes as a param: raised with every fact a
-# record gains or changes (2: `markup`, 3: `speech`), so Snakemake re-runs the units whose records lack it.
-RECORD_FORMAT = 3
+# record gains or changes (2: `markup`, 3: `speech`, 4: `voice`, `given`), so Snakemake re-runs the
+# units whose records lack it.
+RECORD_FORMAT = 4
 
 
 @dataclass(slots=True)
@@ -184,6 +185,7 @@ class ClipRecord:
     transcript: str | None = None  # the transcript file, or TABLE:LINE for a table row
     speaker: str = ""  # as the layout tells it ("" where it does not)
     text: str | None = None  # canonical transcript
+    given: str | None = None  # the transcript as given, where it differs from `text` (the review page)
     words: int | None = None
     digits: bool = False  # the canonical text still holds digits (text.verbalise off)
     lost: list[str] = field(default_factory=list)  # letters canonicalisation dropped (text.lost_letters)
@@ -192,6 +194,7 @@ class ClipRecord:
     source: SourceAudio | None = None
     quality: AudioQuality | None = None
     speech: Speech | None = None  # voice activity (voice_activity.Listener)
+    voice: str | None = None  # the speaker embedding of a clip with speech (speakers.encode)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)

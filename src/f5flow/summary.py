@@ -74,6 +74,9 @@ def lines(files: Outputs) -> list[str]:
             out.append(f"listen: {len(made['samples'])} samples in {os.path.dirname(samples)} (vocoder {made['vocoder']})")
         out.append(f"other text: {shlex.join(command)}")
     if os.path.isdir(files.reports):
+        review = os.path.join(files.reports, "review.html")
+        if os.path.exists(review):
+            out.append(f"review every input, its checks and its audio: {os.path.relpath(review)} (a browser)")
         out.append("report: snakemake --report report.html (with this run's options)")
     return out
 

@@ -166,11 +166,15 @@ def trim(found: Speech, settings: EdgeSilence) -> tuple[float, float]:
 
 
 class Listener:
-    """Voice activity for stage 0: each clip's Speech, and its PCM with the edges trimmed."""
+    """Voice activity for stage 0: each clip's Speech, and its PCM with the edges trimmed; and the
+    speaker encoder (speakers.Encoder, loaded when first asked) for the clips with speech."""
 
-    def __init__(self, edges: EdgeSilence = EdgeSilence()):
+    def __init__(self, edges: EdgeSilence = EdgeSilence(), voices: bool = True):
+        from .speakers import Encoder
+
         self.edges = edges
         self.detector = Detector()
+        self.voices = Encoder() if voices else None
 
     def listen(self, pcm: np.ndarray, rate: int) -> tuple[np.ndarray, Speech]:
         """(the PCM16 samples to write, what was found in them)."""

@@ -1,0 +1,15 @@
+"""Report: the review page (every input, its checks and its audio) and the full table."""
+
+from f5flow import review, rulescript
+
+with rulescript.run(snakemake):
+    shown = review.build(
+        snakemake.input.quality,
+        list(snakemake.input.records),
+        list(snakemake.input.wavs),
+        page=snakemake.output.page,
+        table=snakemake.output.table,
+        settings=review.Settings(**snakemake.params.review),
+        title=f"Review: {snakemake.params.dataset}",
+    )
+    print(f"review page: {shown} inputs")
