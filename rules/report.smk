@@ -76,6 +76,9 @@ rule report_review:
     params:
         review=lookup(dpath="review", within=config),
         dataset=DATASET,
+        # where planning found the recordings (the units' plan): those stage 0 wrote no clip of
+        # are played from there
+        units=UNIT_MANIFESTS,
     script:
         "../scripts/report_review.py"
 

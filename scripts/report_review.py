@@ -1,6 +1,7 @@
 """Report: the review page (every input, its checks and its audio) and the full table."""
 
 from f5flow import review, rulescript
+from f5flow.planning import jobunits
 
 with rulescript.run(snakemake):
     shown = review.build(
@@ -11,5 +12,6 @@ with rulescript.run(snakemake):
         table=snakemake.output.table,
         settings=review.Settings(**snakemake.params.review),
         title=f"Review: {snakemake.params.dataset}",
+        input_dir=jobunits.read_plan(snakemake.params.units).root,
     )
     print(f"review page: {shown} inputs")

@@ -107,7 +107,7 @@ def test_sample_texts_are_escaped_in_the_page(tmp_path):
     record = {"vocoder": "vocos", "checkpoint": "model_last.pt",
               "samples": [{"file": "sample_00.wav", "text": "xin <b>chào</b> & 'bạn'", "tokens": "<x>"}]}  # fmt: skip
     page = report.samples_page(record, str(tmp_path))
-    assert "xin &lt;b&gt;chào&lt;/b&gt; &amp; &#x27;bạn&#x27;" in page and "&lt;x&gt;" in page
+    assert "xin &lt;b&gt;chào&lt;/b&gt; &amp; &#39;bạn&#39;" in page and "&lt;x&gt;" in page
     assert "<b>chào</b>" not in page and "<x>" not in page
     assert "Cannot be said" not in page
     # characters the model cannot say are named on the page, as on the console
@@ -174,9 +174,10 @@ def test_the_review_page_lists_every_input_of_the_demo(report):
     assert [row["file"] for row in table] == [row["file"] for row in quality]
     kept = dict(read_metadata(project / "data" / "demo" / "metadata.csv"))
     assert {f"wavs/{row['clip']}.wav": row["text"] for row in table if row["clip"]} == kept
-    # every input that decoded has its player (the demo's rejected clips too)
-    players = len(re.findall(r"<audio controls", page))
-    assert players == sum(1 for row in quality if row["outcome"] != "ignored" and row["peak_dbfs"])
+    # every input has its player: the demo's recordings all decode (a clip stage 0 wrote, or the
+    # recording itself where it wrote none: the one without a transcript)
+    assert len(re.findall(r"<audio controls", page)) == 25
+    assert sum(1 for row in quality if row["peak_dbfs"]) == 24
 
 
 def _chromium():
@@ -265,3 +266,22 @@ def test_the_review_page_escapes_what_it_shows_and_stays_bounded(tmp_path):
     page = review.render(shown, note, "Review <x>", {"flagged": 6, "kept": 24})
     assert not re.search(r"<b>\d\d</b>", page) and "<script>" not in page.split("<script>\n(function")[0]
     assert len(re.findall(r"&lt;b&gt;\d\d&lt;/b&gt;.wav", page)) == 2 * 4  # the cell and data-file and "tag: &lt;script&gt;" in page and "Review &lt;x&gt;" in page
+
+
+def test_a_recording_stage_0_did_not_write_plays_from_its_start(tmp_path):
+    from f5flow import review
+    from f5flow.records import ClipRecord
+
+    soundfile.write(str(tmp_path / "long.wav"), 0.1 * np.sin(np.arange(61 * 8000) / 3), 8000)
+    (tmp_path / "garbage.wav").write_bytes(b"RIFF....WAVEfmt not audio")
+    row = {"file": "", "outcome": "rejected", "reason": ""}
+
+    def played(name):
+        record = ClipRecord(name="x", file=name, audio=name)
+        return review.player(review.Item({**row, "file": name}, record, None, str(tmp_path / name)))
+
+    uri, why = played("long.wav")
+    wave, rate = soundfile.read(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert why == "" and rate == 8000 and len(wave) / rate == pytest.approx(review.SOURCE_SECONDS, abs=0.1)
+    assert played("garbage.wav") == ("", "does not decode (unreadable_audio)")
+    assert review.player(review.Item(row, None, None)) == ("", "no recording")

@@ -3,13 +3,13 @@
 Every figure is drawn from the workflow's own output files (quality.tsv, rejected.tsv,
 metadata.csv, vocab_extension.json, the tensorboard log, validation.jsonl, synthesis.json), so
 the report says what the files say. Pages are self-contained HTML (images and audio inline as
-data URIs): Snakemake's report shows them in a frame, and they open on their own too.
+data URIs) made from Jinja2 templates (templates/, escaping on): Snakemake's report shows them in
+a frame, and they open on their own too.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import os
@@ -20,11 +20,6 @@ from .dataset import KEPT, hours_kept, read_metadata, read_tsv, reason_codes, tr
 from .whole import written
 
 FIGSIZE = (8, 4.5)
-STYLE = (
-    "body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:1em 0}"
-    "td,th{border:1px solid #ccc;padding:.3em .7em;text-align:left}th{background:#f3f3f3}"
-    "td.n{text-align:right}pre{background:#f6f6f6;padding:1em;overflow:auto}"
-)
 
 
 # -- numbers -----------------------------------------------------------------------------
@@ -270,23 +265,17 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><h2>{html.escape(title)}</h2>{body}</body></html>\n")  # fmt: skip
+def render(template: str, **context) -> str:
+    """A page from templates/ (Jinja2): every value escaped unless a template says otherwise."""
+    import jinja2
 
-
-def table(rows: list[tuple], header: tuple | None = None, keys: list[str] | None = None) -> str:
-    """An HTML table; `keys` names each row's value cell (data-key) for readers of the page."""
-    out = ["<table>"]
-    if header:
-        out.append("<tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in header) + "</tr>")
-    for i, row in enumerate(rows):
-        key = f" data-key='{html.escape(keys[i])}'" if keys else ""
-        cells = [f"<th>{html.escape(str(row[0]))}</th>"] + [
-            f"<td class='n'{key}>{html.escape(str(v))}</td>" for v in row[1:]
-        ]
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return "".join(out + ["</table>"])
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("f5flow", "templates"),
+        autoescape=True,  # transcripts, file names and speakers are the user's text
+        undefined=jinja2.StrictUndefined,  # a value a template names and the code forgot: an error
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(template).render(**context)
 
 
 def dataset_page(numbers: dict, layout: str, validation_note: str) -> str:
@@ -298,19 +287,14 @@ def dataset_page(numbers: dict, layout: str, validation_note: str) -> str:
     for reason, n in numbers["not_kept_by_reason"].items():
         rows.append((f"not kept: {reason}", n))
         keys.append(f"not_kept:{reason}")
-    body = f"<p>Layout: <b>{html.escape(layout)}</b>. {html.escape(validation_note)}.</p>" + table(rows, keys=keys)
-    if numbers["per_folder"]:
-        folder_rows = [(folder, v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
-                       for folder, v in sorted(numbers["per_folder"].items())]  # fmt: skip
-        body += "<h3>Per folder</h3>" + table(folder_rows, header=("folder", "recordings", "kept", "hours kept"))
-    if numbers["per_speaker"]:
-        by_hours = sorted(numbers["per_speaker"].items(), key=lambda item: (-item[1]["seconds"], item[0]))
-        speaker_rows = [(speaker or "(none)", v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
-                        for speaker, v in by_hours]  # fmt: skip
-        body += "<h3>Hours per speaker</h3>" + table(
-            speaker_rows, header=("speaker", "inputs", "kept", "hours kept"), keys=[s for s, _ in by_hours]
-        )
-    return page("Dataset", body)
+    folder_rows = [(folder, v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
+                   for folder, v in sorted(numbers["per_folder"].items())]  # fmt: skip
+    by_hours = sorted(numbers["per_speaker"].items(), key=lambda item: (-item[1]["seconds"], item[0]))
+    speaker_rows = [(speaker or "(none)", v["files"], v["kept"], f"{v['seconds'] / 3600:.3f}")
+                    for speaker, v in by_hours]  # fmt: skip
+    return render("dataset.html.j2", title="Dataset", layout=layout, validation_note=validation_note,
+                  rows=rows, keys=keys, folder_rows=folder_rows, speaker_rows=speaker_rows,
+                  speaker_keys=[s for s, _ in by_hours])  # fmt: skip
 
 
 def checkpoints_page(ckpts_dir: str, done: dict) -> str:
@@ -330,20 +314,17 @@ def checkpoints_page(ckpts_dir: str, done: dict) -> str:
         rows.append((name, "" if update is None else update, f"{os.path.getsize(path) / 2**20:.1f}",
                      "" if loss is None else f"{loss:.4f}"))  # fmt: skip
     best = done.get("best_checkpoint")
-    note = (f"Best by validation loss: <b>{html.escape(os.path.basename(best))}</b> (EMA weights, "
-            f"update {done['validation_loss']['best_update']})." if best else
-            f"No validation loss: {html.escape(done.get('validation_note', ''))}.")  # fmt: skip
-    return page("Checkpoints", f"<p>In {html.escape(ckpts_dir)}. {note}</p>"
-                + table(rows, header=("file", "update", "MiB", "validation loss")))  # fmt: skip
+    return render("checkpoints.html.j2", title="Checkpoints", ckpts_dir=ckpts_dir, rows=rows,
+                  best=os.path.basename(best) if best else "",
+                  best_update=done["validation_loss"]["best_update"] if best else None,
+                  validation_note=done.get("validation_note", ""))  # fmt: skip
 
 
 def provenance_page(card: dict, done: dict, versions: dict) -> str:
-    body = "<h3>Software</h3>" + table(sorted(versions.items()), header=("package", "version"))
-    body += "<h3>Model card (inference.json)</h3><pre>" + html.escape(json.dumps(card, indent=2, ensure_ascii=False))
     shown = {k: v for k, v in done.items() if k != "validation_loss"}
-    body += "</pre><h3>Fine-tune record (finetune_complete.json)</h3><pre>"
-    body += html.escape(json.dumps(shown, indent=2, ensure_ascii=False)) + "</pre>"
-    return page("Provenance", body)
+    return render("provenance.html.j2", title="Provenance", versions=sorted(versions.items()),
+                  card=json.dumps(card, indent=2, ensure_ascii=False),
+                  record=json.dumps(shown, indent=2, ensure_ascii=False))  # fmt: skip
 
 
 def versions() -> dict:
@@ -362,33 +343,25 @@ def samples_page(record: dict, samples_dir: str) -> str:
     """Each sample playable, with its text, the text the model was given, and its mel."""
     import soundfile
 
-    parts = [f"<p>Checkpoint {html.escape(str(record.get('checkpoint', '')))}; vocoder "
-             f"<b>{html.escape(str(record['vocoder']))}</b>.</p>"]  # fmt: skip
-    if "griffin" in str(record["vocoder"]).lower():
-        parts.append("<p><b>No Vocos vocoder was available: these samples were inverted with Griffin-Lim, "
-                     "which sounds rough whatever the model learned.</b></p>")  # fmt: skip
     reference = record.get("reference") or {}
+    shown_reference = None
     if reference.get("audio") and os.path.isfile(reference["audio"]):
         with open(reference["audio"], "rb") as f:
-            parts.append(f"<p>Reference ({html.escape(reference.get('text', ''))}):<br>"
-                         f"<audio controls src='{data_uri(f.read(), 'audio/wav')}'></audio></p>")  # fmt: skip
+            shown_reference = {"text": reference.get("text", ""), "audio": data_uri(f.read(), "audio/wav")}
+    samples = []
     for sample in record["samples"]:
         path = os.path.join(samples_dir, os.path.basename(sample["file"]))
         with open(path, "rb") as f:
             audio = f.read()
         wave, rate = soundfile.read(path, dtype="float32")
-        mel = plot_mel(wave, rate, os.path.basename(path))
-        unknown = sample.get("unknown") or []
-        cannot = (f"<p><b>Cannot be said</b> (not in the model's vocab, or dropped by the verbaliser): "
-                  f"{html.escape(' '.join(unknown))}</p>") if unknown else ""  # fmt: skip
-        parts.append(
-            f"<h3>{html.escape(os.path.basename(path))} ({len(wave) / rate:.1f} s)</h3>"
-            f"<p>{html.escape(sample.get('text', ''))}<br><small>as the model was given it (after the "
-            f"reference text): {html.escape(sample.get('tokens', ''))}</small></p>{cannot}"
-            f"<audio controls src='{data_uri(audio, 'audio/wav')}'></audio><br>"
-            f"<img alt='mel spectrogram' src='{data_uri(mel, 'image/png')}'>"
-        )
-    return page("Samples", "".join(parts))
+        samples.append({
+            "name": os.path.basename(path), "seconds": len(wave) / rate, "text": sample.get("text", ""),
+            "tokens": sample.get("tokens", ""), "unknown": sample.get("unknown") or [],
+            "audio": data_uri(audio, "audio/wav"), "mel": data_uri(plot_mel(wave, rate, os.path.basename(path)), "image/png"),
+        })  # fmt: skip
+    return render("samples.html.j2", title="Samples", checkpoint=str(record.get("checkpoint", "")),
+                  vocoder=str(record["vocoder"]), griffin_lim="griffin" in str(record["vocoder"]).lower(),
+                  reference=shown_reference, samples=samples)  # fmt: skip
 
 
 def write(path: str, content: str) -> None:

@@ -39,11 +39,17 @@ class Settings:
     max_rows: int = 2000
 
 
+# A source stage 0 did not write (an input rejected before its audio was read, a recording too
+# long to use) is played from its start, at most this long: the page stays bounded.
+SOURCE_SECONDS = 30.0
+
+
 @dataclass
 class Item:
     row: dict  # quality.tsv's line
     record: ClipRecord | None
     wav: str | None  # the clip as stage 0 wrote it (kept or not), where the input decoded
+    source: str | None = None  # else the input recording itself (a file below input_dir)
 
     @property
     def checks(self) -> list[str]:
@@ -54,8 +60,9 @@ def _rank(name: str) -> str:
     return hashlib.sha1(name.encode("utf-8")).hexdigest()
 
 
-def gather(quality: str, record_paths: Iterable[str], wav_dirs: Iterable[str]) -> list[Item]:
-    """Every input of quality.tsv with its record and its stage 0 clip (unit by unit)."""
+def gather(quality: str, record_paths: Iterable[str], wav_dirs: Iterable[str], input_dir: str = "") -> list[Item]:
+    """Every input of quality.tsv with its record and its stage 0 clip (unit by unit), or the
+    recording itself where stage 0 wrote none (a file; not a dataset row)."""
     records, wavs = {}, {}
     for path, wav_dir in zip(record_paths, wav_dirs):
         for record in read_all_records([path]):
@@ -64,7 +71,14 @@ def gather(quality: str, record_paths: Iterable[str], wav_dirs: Iterable[str]) -
             wav = os.path.join(wav_dir, wav_file_name(record.name))
             if record.duration is not None and os.path.isfile(wav):
                 wavs[key] = wav
-    return [Item(row, records.get(row["file"]), wavs.get(row["file"])) for row in read_tsv(quality)]
+    items = []
+    for row in read_tsv(quality):
+        record = records.get(row["file"])
+        item = Item(row, record, wavs.get(row["file"]))
+        if item.wav is None and record is not None and record.audio and "#row=" not in record.audio:
+            item.source = os.path.join(input_dir, record.audio)
+        items.append(item)
+    return items
 
 
 def choose(items: list[Item], settings: Settings) -> tuple[list[Item], str]:
@@ -90,15 +104,36 @@ def choose(items: list[Item], settings: Settings) -> tuple[list[Item], str]:
     return rows, note
 
 
-def ogg_uri(wav: str) -> str:
-    """The clip as an Ogg Vorbis data URI: a seventh of the WAV's size. (Opus is a quarter smaller
+def ogg_uri(samples, rate: int) -> str:
+    """Audio as an Ogg Vorbis data URI: a seventh of the WAV's size. (Opus is a quarter smaller
     again but libsndfile encodes it 10x slower: 0.09 s against 0.009 s a clip here.)"""
     import soundfile
 
-    data, rate = soundfile.read(wav, dtype="float32")
     buffer = io.BytesIO()
-    soundfile.write(buffer, data, rate, format="OGG", subtype="VORBIS")
+    soundfile.write(buffer, samples, rate, format="OGG", subtype="VORBIS")
     return "data:audio/ogg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def player(item: Item) -> tuple[str, str]:
+    """(the data URI, "") of what the row plays, or ("", why there is none)."""
+    import soundfile
+
+    from . import audio
+    from .records import parse_audio_ref
+
+    if item.wav:
+        return ogg_uri(*soundfile.read(item.wav, dtype="float32")), ""
+    if not item.source:
+        return "", "no recording"
+    path, _, span = parse_audio_ref(item.source)
+    try:
+        decoded = audio.load(path, span)
+        if decoded.samples is None:  # too long to decode whole: its start
+            decoded = audio.load(path, (0.0, SOURCE_SECONDS))
+    except audio.AudioError as err:
+        return "", f"does not decode ({err.reason})"
+    mono = decoded.samples.mean(axis=1)[: int(SOURCE_SECONDS * decoded.sample_rate)]
+    return ogg_uri(mono, decoded.sample_rate), ""
 
 
 def page_rows(shown: list[Item]) -> list[dict]:
@@ -111,24 +146,18 @@ def page_rows(shown: list[Item]) -> list[dict]:
             "text": (record.text if record else "") or "", "given": (record.given if record else "") or "",
             "rate": row["chars_per_second"], "values": [row.get(column, "") for _, column in VALUES],
             "outcome": row["outcome"], "reason": row["reason"], "checks": " ".join(item.checks),
-            "audio": ogg_uri(item.wav) if item.wav else "",
+            **dict(zip(("audio", "no_audio"), player(item))),
         })  # fmt: skip
     return rows
 
 
 def render(shown: list[Item], note: str, title: str, counts: dict[str, int]) -> str:
-    import jinja2
+    from .report import render as render_page
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("f5flow", "templates"),
-        autoescape=True,  # every value from a transcript or a file name is escaped
-        undefined=jinja2.StrictUndefined,
-    )
-    rows = page_rows(shown)
     checks = sorted({c for item in shown for c in item.checks})
-    return env.get_template("review.html.j2").render(
-        title=title, note=note, rows=rows, values=[h for h, _ in VALUES], checks=checks,
-        outcomes=[o for o in SHOWN if counts.get(o)], counts=counts,
+    return render_page(
+        "review.html.j2", title=title, note=note, rows=page_rows(shown), values=[h for h, _ in VALUES],
+        checks=checks, outcomes=[o for o in SHOWN if counts.get(o)], counts=counts,
     )  # fmt: skip
 
 
@@ -143,9 +172,9 @@ def write_table(path: str, items: list[Item]) -> None:
 
 
 def build(quality: str, record_paths: list[str], wav_dirs: list[str], page: str, table: str,
-          settings: Settings, title: str) -> int:  # fmt: skip
+          settings: Settings, title: str, input_dir: str = "") -> int:  # fmt: skip
     """Write the page and the table; the number of inputs on the page."""
-    items = gather(quality, record_paths, wav_dirs)
+    items = gather(quality, record_paths, wav_dirs, input_dir)
     shown, note = choose(items, settings)
     counts: dict[str, int] = {}
     for item in items:
