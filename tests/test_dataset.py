@@ -197,7 +197,7 @@ def test_tables_are_written_as_csv_writes_them(tmp_path, monkeypatch):
     rows = [("a", "b", "c"), ('say "hi"', "x", "y"), ("t\tab", "", ""), ("cr\r", "lf\n", "z"),
             ("", "", ""), ("d", "e", "f")] * 3  # fmt: skip
     monkeypatch.setattr(dataset, "_TSV_BATCH_ROWS", 2)  # a batch ends within a run of plain rows
-    dataset._tsv(str(tmp_path / "fast.tsv"), ("h1", "h2", "h3"), rows)
+    dataset.write_tsv(str(tmp_path / "fast.tsv"), ("h1", "h2", "h3"), rows)
     with open(tmp_path / "csv.tsv", "w", encoding="utf-8", newline="") as f:
         csv.writer(f, delimiter="\t", lineterminator="\n").writerows([("h1", "h2", "h3"), *rows])
     assert (tmp_path / "fast.tsv").read_bytes() == (tmp_path / "csv.tsv").read_bytes()

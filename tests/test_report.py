@@ -255,7 +255,7 @@ def test_the_review_page_escapes_what_it_shows_and_stays_bounded(tmp_path):
         rows.append({"file": f"<b>{i:02d}</b>.wav", "clip": f"c{i}", "speaker": "", "duration": "2.000",
                      "chars_per_second": "12.00", "outcome": outcome,
                      "reason": "markup: tag: <script>" if i < 6 else ""})  # fmt: skip
-    items = [review.Item(row, None, None) for row in rows]
+    items = [review.Item(row) for row in rows]
     shown, note = review.choose(items, review.Settings(kept_sample=5, max_rows=8))
     assert len(shown) == 8 and sum(i.row["outcome"] == "flagged" for i in shown) == 6
     assert note.startswith("all 6 flagged and not-kept inputs and 2 of the 24 kept clips")
@@ -270,18 +270,18 @@ def test_the_review_page_escapes_what_it_shows_and_stays_bounded(tmp_path):
 
 def test_a_recording_stage_0_did_not_write_plays_from_its_start(tmp_path):
     from f5flow import review
-    from f5flow.records import ClipRecord
 
     soundfile.write(str(tmp_path / "long.wav"), 0.1 * np.sin(np.arange(61 * 8000) / 3), 8000)
     (tmp_path / "garbage.wav").write_bytes(b"RIFF....WAVEfmt not audio")
     row = {"file": "", "outcome": "rejected", "reason": ""}
 
     def played(name):
-        record = ClipRecord(name="x", file=name, audio=name)
-        return review.player(review.Item({**row, "file": name}, record, None, str(tmp_path / name)))
+        return review.player(review.Item({**row, "file": name}, source=str(tmp_path / name)))
 
     uri, why = played("long.wav")
     wave, rate = soundfile.read(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert why == "" and rate == 8000 and len(wave) / rate == pytest.approx(review.SOURCE_SECONDS, abs=0.1)
     assert played("garbage.wav") == ("", "does not decode (unreadable_audio)")
-    assert review.player(review.Item(row, None, None)) == ("", "no recording")
+    assert review.player(review.Item(row)) == ("", "no recording")
+    # a clip stage 0 measured but did not write (too long to use): the recording plays
+    assert review.player(review.Item(row, wav=str(tmp_path / "none.wav"), source=str(tmp_path / "long.wav")))[0]

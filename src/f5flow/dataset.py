@@ -344,7 +344,7 @@ _QUOTED = re.compile('["\r\n]')
 _TSV_BATCH_ROWS = 10_000
 
 
-def _tsv(path: str, header: tuple, rows: Iterable[tuple[str, ...]]) -> None:
+def write_tsv(path: str, header: tuple, rows: Iterable[tuple[str, ...]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, delimiter="\t", lineterminator="\n")
         writer.writerow(header)
@@ -379,7 +379,7 @@ def hours_kept(quality_rows: list[dict]) -> float:
 
 
 def write_rejected(path: str, dataset: Dataset) -> None:
-    _tsv(path, REJECTED_HEADER, dataset.rejected)
+    write_tsv(path, REJECTED_HEADER, dataset.rejected)
 
 
 def _quality_line(row: Row) -> tuple[str, ...]:
@@ -420,7 +420,7 @@ def trimmed_edges(field: str) -> tuple[float, float]:
 
 
 def write_quality(path: str, dataset: Dataset) -> None:
-    _tsv(path, QUALITY_HEADER, map(_quality_line, dataset.rows))
+    write_tsv(path, QUALITY_HEADER, map(_quality_line, dataset.rows))
 
 
 def write_characters(path: str, characters: list[str]) -> None:

@@ -16,8 +16,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .dataset import _tsv, read_tsv, reason_codes
-from .records import ClipRecord, read_all_records, wav_file_name
+from .dataset import read_tsv, reason_codes, write_tsv
+from .records import read_all_records, wav_file_name
 
 # quality.tsv's measured values shown as columns of the page (header, quality.tsv column)
 VALUES = (
@@ -47,13 +47,23 @@ SOURCE_SECONDS = 30.0
 @dataclass
 class Item:
     row: dict  # quality.tsv's line
-    record: ClipRecord | None
-    wav: str | None  # the clip as stage 0 wrote it (kept or not), where the input decoded
-    source: str | None = None  # else the input recording itself (a file below input_dir)
+    text: str = ""  # as trained (canonical)
+    given: str = ""  # as given, where it differs
+    wav: str | None = None  # the clip stage 0 wrote (kept or not), where it measured one
+    source: str | None = None  # the input recording itself (a file below input_dir)
 
     @property
     def checks(self) -> list[str]:
         return reason_codes(self.row["reason"])
+
+    def fields(self) -> dict[str, str]:
+        """The row of review.tsv, by TABLE_HEADER's names."""
+        row = self.row
+        return {"file": row["file"], "folder": os.path.dirname(row["file"]) or ".",
+                "speaker": row.get("speaker", ""), "clip": row["clip"], "duration": row["duration"],
+                "text": self.text, "given": self.given, "chars_per_second": row["chars_per_second"],
+                **{column: row.get(column, "") for _, column in VALUES},
+                "outcome": row["outcome"], "reason": row["reason"]}  # fmt: skip
 
 
 def _rank(name: str) -> str:
@@ -61,24 +71,16 @@ def _rank(name: str) -> str:
 
 
 def gather(quality: str, record_paths: Iterable[str], wav_dirs: Iterable[str], input_dir: str = "") -> list[Item]:
-    """Every input of quality.tsv with its record and its stage 0 clip (unit by unit), or the
-    recording itself where stage 0 wrote none (a file; not a dataset row)."""
-    records, wavs = {}, {}
+    """Every input of quality.tsv with its texts, the clip stage 0 wrote (unit by unit) and its
+    recording (a file; not a dataset row). Only what the page and the table show is kept: a
+    million records stay on disk."""
+    found: dict[str, tuple] = {}
     for path, wav_dir in zip(record_paths, wav_dirs):
-        for record in read_all_records([path]):
-            key = record.audio or record.file
-            records[key] = record
-            wav = os.path.join(wav_dir, wav_file_name(record.name))
-            if record.duration is not None and os.path.isfile(wav):
-                wavs[key] = wav
-    items = []
-    for row in read_tsv(quality):
-        record = records.get(row["file"])
-        item = Item(row, record, wavs.get(row["file"]))
-        if item.wav is None and record is not None and record.audio and "#row=" not in record.audio:
-            item.source = os.path.join(input_dir, record.audio)
-        items.append(item)
-    return items
+        for r in read_all_records([path]):
+            wav = os.path.join(wav_dir, wav_file_name(r.name)) if r.duration is not None else None
+            source = os.path.join(input_dir, r.audio) if r.audio and "#row=" not in r.audio else None
+            found[r.audio or r.file] = (r.text or "", r.given or "", wav, source)
+    return [Item(row, *found.get(row["file"], ())) for row in read_tsv(quality)]
 
 
 def choose(items: list[Item], settings: Settings) -> tuple[list[Item], str]:
@@ -121,7 +123,7 @@ def player(item: Item) -> tuple[str, str]:
     from . import audio
     from .records import parse_audio_ref
 
-    if item.wav:
+    if item.wav and os.path.isfile(item.wav):  # (a clip too long to use was measured, not written)
         return ogg_uri(*soundfile.read(item.wav, dtype="float32")), ""
     if not item.source:
         return "", "no recording"
@@ -139,15 +141,10 @@ def player(item: Item) -> tuple[str, str]:
 def page_rows(shown: list[Item]) -> list[dict]:
     rows = []
     for item in shown:
-        row, record = item.row, item.record
-        rows.append({
-            "file": row["file"], "folder": os.path.dirname(row["file"]) or ".",
-            "speaker": row.get("speaker", ""), "clip": row["clip"], "duration": row["duration"],
-            "text": (record.text if record else "") or "", "given": (record.given if record else "") or "",
-            "rate": row["chars_per_second"], "values": [row.get(column, "") for _, column in VALUES],
-            "outcome": row["outcome"], "reason": row["reason"], "checks": " ".join(item.checks),
-            **dict(zip(("audio", "no_audio"), player(item))),
-        })  # fmt: skip
+        fields = item.fields()
+        audio, no_audio = player(item)
+        rows.append({**fields, "values": [fields[column] for _, column in VALUES], "checks": " ".join(item.checks),
+                     "audio": audio, "no_audio": no_audio})  # fmt: skip
     return rows
 
 
@@ -162,13 +159,7 @@ def render(shown: list[Item], note: str, title: str, counts: dict[str, int]) -> 
 
 
 def write_table(path: str, items: list[Item]) -> None:
-    def line(item: Item) -> tuple[str, ...]:
-        row, record = item.row, item.record
-        return (row["file"], os.path.dirname(row["file"]) or ".", row.get("speaker", ""), row["clip"],
-                row["duration"], (record.text if record else "") or "", (record.given if record else "") or "",
-                row["chars_per_second"], *(row.get(c, "") for _, c in VALUES), row["outcome"], row["reason"])  # fmt: skip
-
-    _tsv(path, TABLE_HEADER, map(line, items))
+    write_tsv(path, TABLE_HEADER, (tuple(map(item.fields().__getitem__, TABLE_HEADER)) for item in items))
 
 
 def build(quality: str, record_paths: list[str], wav_dirs: list[str], page: str, table: str,
