@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 
+import alignment
 import datasets_hf
 import demo_run
 import features
@@ -32,7 +33,7 @@ def table(rows: list[dict]) -> str:
 def main(names: list[str]) -> None:
     suites = {"preprocess": preprocess, "cached": preprocess_cached, "million": million, "features": features, "demo": demo_run,
               "slurm": slurm_batching, "datasets": datasets_hf, "voice_activity": voice_activity,
-              "speakers": speakers}
+              "speakers": speakers, "alignment": alignment}
     rows = []
     for name in names or suites:
         print(f"running {name} ...", flush=True)

@@ -53,3 +53,28 @@ def test_another_recordings_text_is_a_mismatch(chapter):
 def test_a_text_is_split_into_sentences():
     text = "Xin chào. Hôm nay trời đẹp quá!  Đi đâu?\nVề nhà… rồi; ngủ"
     assert alignment.sentences(text) == ["Xin chào.", "Hôm nay trời đẹp quá!", "Đi đâu?", "Về nhà…", "rồi;", "ngủ"]
+
+
+def test_sentences_are_grouped_into_clips_of_whole_sentences():
+    spans = [(0.5, 3.0), (3.4, 7.0), (7.5, 9.0), (9.3, 30.0), (30.4, 30.9), (31.5, 40.0)]
+    texts = ["một.", "hai.", "ba.", "bốn.", "năm.", "sáu."]
+    clips, left = alignment.group(spans, texts, max_seconds=15.0, min_seconds=1.0)
+    assert [(c.start, c.end, c.text, c.sentences) for c in clips] == [
+        (0.5, 9.0, "một. hai. ba.", (0, 3)),  # 8.5 s: the next sentence would make it 29.5 s
+        (30.4, 40.0, "năm. sáu.", (4, 6)),
+    ]
+    assert left == [(3, "one sentence of 20.7 s, longer than 15 s")]
+    clips, left = alignment.group([(0.0, 0.6)], ["ừ."], min_seconds=1.0)
+    assert clips == [] and left == [(0, "0.60 s, shorter than 1 s")]
+
+
+def test_the_chapter_becomes_clips_whose_texts_and_spans_are_the_truths(chapter):
+    audio, texts, truth = chapter
+    found = alignment.align(audio, RATE, texts)
+    clips, left = alignment.group(found.spans, texts, max_seconds=15.0)
+    assert left == [] and [c.sentences for c in clips][0][0] == 0 and clips[-1].sentences[1] == 20
+    for clip in clips:  # each clip: whole consecutive sentences, its span theirs within 0.3 s
+        first, last = clip.sentences
+        assert clip.text == " ".join(texts[first:last])
+        assert abs(clip.start - truth[first][0]) <= 0.3 and abs(clip.end - truth[last - 1][1]) <= 0.3
+        assert 1.0 <= clip.end - clip.start <= 15.0

@@ -174,3 +174,38 @@ def _snap(mapped, rendered_seconds, pauses, edges) -> Alignment:
     ratios = [math.log(max(e - s, 1e-3) / max(r, 1e-3)) for (s, e), r in zip(spans, rendered_seconds)]
     spread = float(np.std(ratios)) if ratios else 0.0
     return Alignment(spans, spread, paused / len(cuts) if cuts else 1.0)
+
+
+@dataclass
+class Clip:
+    start: float  # seconds of the recording
+    end: float
+    text: str  # whole consecutive sentences, joined by a space
+    sentences: tuple[int, int]  # the first and one past the last sentence's index
+
+
+def group(spans: list[tuple[float, float]], texts: list[str], max_seconds: float = 15.0,
+          min_seconds: float = 1.0) -> tuple[list[Clip], list[tuple[int, str]]]:  # fmt: skip
+    """Consecutive sentences joined into clips of at most max_seconds (from the first's start to
+    the last's end, so the pauses between them stay in the clip), each as long as it can be; a
+    sentence alone longer than that, or a clip shorter than min_seconds, is left out with why:
+    (sentence index, reason)."""
+    clips: list[Clip] = []
+    left: list[tuple[int, str]] = []
+    i = 0
+    while i < len(spans):
+        start, end = spans[i]
+        if end - start > max_seconds:
+            left.append((i, f"one sentence of {end - start:.1f} s, longer than {max_seconds:g} s"))
+            i += 1
+            continue
+        j = i + 1
+        while j < len(spans) and spans[j][1] - start <= max_seconds:
+            j += 1
+        end = spans[j - 1][1]
+        if end - start < min_seconds:
+            left.extend((k, f"{end - start:.2f} s, shorter than {min_seconds:g} s") for k in range(i, j))
+        else:
+            clips.append(Clip(start, end, " ".join(texts[i:j]), (i, j)))
+        i = j
+    return clips, left

@@ -1,0 +1,81 @@
+"""What aligning a long recording's text costs (issue 26): seconds of CPU per hour of audio.
+
+A 10-minute recording made here (espeak-ng vi+f4 at 135 words a minute reading 160 sentences,
+0.3-0.9 s pauses, low room noise) aligned with its text by `alignment.align` (rendering by
+espeak-ng vi at 175, MFCC DTW in 60 s windows, boundaries snapped to pauses), timed against the
+recording's own length; and how many sentences came out within 0.3 s of the truth. Against the
+model-free candidate: each sentence's share of the speech in proportion to its characters, the
+boundaries snapped to the same pauses (what cutting "at pauses" by the text's length gives).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from f5flow import alignment
+
+RATE = alignment.RATE
+SENTENCES = 160
+WORDS = ("xin chào tôi là người việt nam hôm nay trời đẹp quá chúng ta đi dạo nhé tiếng việt có sáu thanh "
+         "điệu khác nhau những người bạn cũ vẫn thường gặp mẹ nấu ăn rất ngon vào cuối tuần buổi sáng ở "
+         "hà nội có sương mù em gái đang học đại sài gòn sẽ du lịch mùa hè này").split()  # fmt: skip
+
+
+def recording():
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(WORDS, int(rng.integers(6, 14)))) + "." for _ in range(SENTENCES)]
+    parts, truth, at = [np.zeros(RATE // 2, np.float32)], [], 0.5
+    for text in texts:
+        spoken = alignment.speak(text, "vi+f4", 135)
+        pause = int(rng.uniform(0.3, 0.9) * RATE)
+        truth.append((at, at + len(spoken) / RATE))
+        parts += [spoken, np.zeros(pause, np.float32)]
+        at += (len(spoken) + pause) / RATE
+    audio = np.concatenate(parts)
+    return audio + 0.003 * rng.standard_normal(len(audio)).astype(np.float32), texts, truth
+
+
+def within(spans, truth) -> int:
+    return sum(abs(s - a) <= 0.3 and abs(e - b) <= 0.3 for (s, e), (a, b) in zip(spans, truth))
+
+
+def by_characters(audio, texts) -> list[tuple[float, float]]:
+    from f5flow.voice_activity import Detector
+
+    speech = Detector().segments(audio, RATE)
+    pauses = [(speech[i][1], speech[i + 1][0]) for i in range(len(speech) - 1)]
+    first, last = speech[0][0], speech[-1][1]
+    weights = np.cumsum([0] + [len(t) for t in texts]) / sum(len(t) for t in texts)
+    cuts = first + weights * (last - first)
+    mapped = [(cuts[i], cuts[i + 1]) for i in range(len(texts))]
+    rendered = [len(t) / 15.0 for t in texts]  # (only for the spread, not compared here)
+    return alignment._snap(mapped, rendered, pauses, (first, last)).spans
+
+
+def run() -> list[dict]:
+    audio, texts, truth = recording()
+    seconds = len(audio) / RATE
+    started = time.perf_counter()
+    found = alignment.align(audio, RATE, texts)
+    took = time.perf_counter() - started
+    good = within(found.spans, truth)
+    naive = within(by_characters(audio, texts), truth)
+    return [{
+        "measure": f"aligning a long recording's text ({seconds / 60:.1f} min, {len(texts)} sentences; "
+                   f"{good} within 0.3 s)",
+        "value": f"{took / seconds * 3600:.0f} s per hour of audio",
+        "baseline": f"the audio's own length: {seconds:.0f} s", "ratio": took / seconds,
+        "goal": "said (issue 26)", "ok": None,
+    }, {
+        "measure": "the same by characters (each sentence's share of the speech by its length, snapped to pauses)",
+        "value": f"{naive} of {len(texts)} within 0.3 s", "baseline": f"aligned: {good} of {len(texts)}",
+        "ratio": None, "goal": "", "ok": None,
+    }]  # fmt: skip
+
+
+if __name__ == "__main__":
+    from run_all import table
+
+    print(table(run()))
