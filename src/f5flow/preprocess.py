@@ -37,7 +37,7 @@ def _decode(ref: str, input_dir: str, embedded) -> audio.Decoded:
                                             f"{row_path!r} names no file")  # fmt: skip
 
 
-def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded, listener) -> None:
+def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded, listener, encoder) -> None:
     decoded = _decode(ref, input_dir, embedded)
     record.source = SourceAudio(
         decoded.sample_rate, decoded.channels, decoded.format, round(decoded.duration, 6)
@@ -49,8 +49,8 @@ def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded
     record.quality = audio.measure(decoded.samples, pcm)
     if listener is not None:
         pcm, record.speech = listener.listen(pcm, audio.SAMPLE_RATE)
-        if record.speech.seconds > 0 and listener.voices is not None:  # whose voice: stage 1's speaker_outlier check
-            record.voice = speakers.encode(listener.voices.embed(pcm / 32768.0, audio.SAMPLE_RATE))
+        if record.speech.seconds > 0 and encoder is not None:  # whose voice: stage 1's speaker_outlier check
+            record.voice = speakers.encode(encoder.embed(pcm / 32768.0, audio.SAMPLE_RATE))
     audio.write_pcm16(wav_path, pcm)
     record.duration = round(len(pcm) / audio.SAMPLE_RATE, 6)
 
@@ -62,6 +62,7 @@ def process_entry(
     options: text.TextOptions,
     embedded=None,
     listener: voice_activity.Listener | None = None,
+    encoder: speakers.Encoder | None = None,
 ) -> ClipRecord:
     record = ClipRecord(
         name=entry.name,
@@ -76,7 +77,8 @@ def process_entry(
         return record
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
     try:
-        _audio(record, entry.audio, input_dir, os.path.join(wav_dir, wav_file_name(entry.name)), embedded, listener)
+        wav_path = os.path.join(wav_dir, wav_file_name(entry.name))
+        _audio(record, entry.audio, input_dir, wav_path, embedded, listener, encoder)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))
     try:
@@ -115,16 +117,17 @@ def process_unit(
     from .planning.layouts.huggingface import EmbeddedAudio
 
     os.makedirs(wav_dir, exist_ok=True)
-    listener = voice_activity.Listener(edges, voices) if edges is not None else None
+    listener = voice_activity.Listener(edges) if edges is not None else None
+    encoder = speakers.Encoder() if listener is not None and voices else None  # loaded when first asked
     records: list[ClipRecord | None] = [None] * len(entries)
     rows = [i for i, e in enumerate(entries) if e.audio and not e.problem and "#row=" in e.audio]
     if rows:
         embedded = EmbeddedAudio()
         refs = [parse_audio_ref(entries[i].audio)[:2] for i in rows]
         for k in EmbeddedAudio.order(refs):
-            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded, listener)
+            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded, listener, encoder)
     others = [i for i, r in enumerate(records) if r is None]
-    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options, listener=listener)  # noqa: E731
+    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options, listener=listener, encoder=encoder)  # noqa: E731
     if threads <= 1:
         for i in others:
             records[i] = run(i)

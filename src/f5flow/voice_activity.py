@@ -166,15 +166,11 @@ def trim(found: Speech, settings: EdgeSilence) -> tuple[float, float]:
 
 
 class Listener:
-    """Voice activity for stage 0: each clip's Speech, and its PCM with the edges trimmed; and the
-    speaker encoder (speakers.Encoder, loaded when first asked) for the clips with speech."""
+    """Voice activity for stage 0: each clip's Speech, and its PCM with the edges trimmed."""
 
-    def __init__(self, edges: EdgeSilence = EdgeSilence(), voices: bool = True):
-        from .speakers import Encoder
-
+    def __init__(self, edges: EdgeSilence = EdgeSilence()):
         self.edges = edges
         self.detector = Detector()
-        self.voices = Encoder() if voices else None
 
     def listen(self, pcm: np.ndarray, rate: int) -> tuple[np.ndarray, Speech]:
         """(the PCM16 samples to write, what was found in them)."""
