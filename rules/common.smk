@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.join(workflow.basedir, "src"))
 
 from f5flow import configuration, errors, hub, interrupts, model, runlock  # noqa: E402
 from f5flow.planning import jobunits  # noqa: E402
-from f5flow import records, summary, text, vocabulary, weights  # noqa: E402
+from f5flow import records, segmentation, summary, text, vocabulary, weights  # noqa: E402
 from f5flow.training import checks_at_start  # noqa: E402
 
 # A killed run (kill -9) leaves Snakemake's locks behind: the plain command recovers (runlock.py).
@@ -54,6 +54,9 @@ SAMPLE_FILES = [
 ]
 # Whether the stage 0 units embed each clip's voice (for quality.speaker_outlier).
 SPEAKER_VOICES = config["quality"]["speaker_outlier"]["action"] != "off"
+# Whether recordings too long to be one clip are cut into clips (off: rejected as too_long, and
+# no find_long_recordings checkpoint in the plan).
+CUT_LONG_RECORDINGS = config["segmentation"]["long_recordings"] != "off"
 # The demo's stand-in pretrained model, shared by every dataset that names it.
 TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 
@@ -69,6 +72,8 @@ TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 #   each scheduling round, which at 10k clips cost more CPU than sox (BENCHMARKS.md).
 # Each job unit's manifest (its recordings, with their sizes and mtimes): the unit's input.
 UNIT_MANIFESTS = f"{WORK}/units"
+# Each long recording's manifest (its unit manifest's row): the input of its segment_recording job.
+SEGMENT_MANIFESTS = f"{WORK}/segments"
 try:
     text.TextOptions(**config["text"])  # contradictory text switches stop here, naming the keys
     if workflow.is_main_process:
@@ -108,10 +113,28 @@ EXTENDED_CHECKPOINT = f"{CKPTS}/{weights.pretrained_name(PRETRAINED_CHECKPOINT)}
 
 wildcard_constraints:
     unit=jobunits.UNIT_WILDCARD,
+    recording=segmentation.RECORDING_WILDCARD,
 
 
 def all_units(pattern):
     return expand(pattern, unit=UNITS)
+
+
+def all_long_recordings(pattern):
+    """An input function: `pattern` for each recording stage 0 found too long to be one clip
+    (known once the find_long_recordings checkpoint ran). The Snakemake process writes each one's
+    manifest from its unit's, as planning writes the units' (only where it changed)."""
+
+    def inputs(wildcards):
+        if not CUT_LONG_RECORDINGS:
+            return []
+        table = checkpoints.find_long_recordings.get().output.table
+        ids = segmentation.plan(
+            table, UNIT_MANIFESTS, SEGMENT_MANIFESTS, write=workflow.is_main_process
+        )
+        return expand(pattern, recording=ids)
+
+    return inputs
 
 
 # What would fail hours later fails now, before stage 0 (dry runs included), in the Snakemake

@@ -55,6 +55,8 @@ rule report_review:
         quality=rules.build_metadata.output.quality,
         records=all_units(rules.resample_unit.output.records),
         wavs=all_units(rules.resample_unit.output.wavs),
+        segments=all_long_recordings(rules.segment_recording.output.records),
+        segment_wavs=all_long_recordings(rules.segment_recording.output.wavs),
     output:
         page=report(
             f"{REPORTS}/review.html",

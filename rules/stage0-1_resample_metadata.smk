@@ -36,10 +36,58 @@ rule resample_unit:
         "../scripts/resample_unit.py"
 
 
+checkpoint find_long_recordings:
+    """The recordings stage 0 measured longer than filters.max_duration that have a text: each
+    is cut into clips by a segment_recording job (none with segmentation.long_recordings off)."""
+    input:
+        records=all_units(rules.resample_unit.output.records),
+    output:
+        table=f"{WORK}/long_recordings.json",
+    log:
+        f"{LOGS}/find_long_recordings.log",
+    localrule: True
+    conda:
+        "../envs/preprocess.yaml"
+    params:
+        max_duration=lookup(dpath="filters/max_duration", within=config),
+        segmentation=lookup(dpath="segmentation", within=config),
+    script:
+        "../scripts/find_long_recordings.py"
+
+
+rule segment_recording:
+    """A long recording with its text, cut into clips of whole sentences (aligned to the audio),
+    each clip then made as stage 0 makes any."""
+    input:
+        # written by the Snakemake process from the checkpoint's table, only when it changed
+        manifest=f"{SEGMENT_MANIFESTS}/{{recording}}.json",
+    output:
+        records=f"{WORK}/records/{{recording}}.jsonl",
+        wavs=directory(f"{WORK}/resampled/{{recording}}"),
+    log:
+        f"{LOGS}/segment_recording/{{recording}}.log",
+    benchmark:
+        f"{BENCHMARKS}/segment_recording/{{recording}}.tsv"
+    conda:
+        "../envs/preprocess.yaml"
+    threads: 1
+    params:
+        segmentation=lookup(dpath="segmentation", within=config),
+        text=lookup(dpath="text", within=config),
+        edge_silence=lookup(dpath="quality/edge_silence", within=config),
+        voices=SPEAKER_VOICES,
+        record_format=records.RECORD_FORMAT,
+        units=UNIT_MANIFESTS,
+    script:
+        "../scripts/segment_recording.py"
+
+
 rule build_metadata:
     """Stage 1 aggregate: filters and quality checks applied to every record."""
     input:
         records=all_units(rules.resample_unit.output.records),
+        # in place of the records of the long recordings they cut
+        segments=all_long_recordings(rules.segment_recording.output.records),
     output:
         metadata=report(
             f"{DATA}/metadata.csv",
@@ -77,6 +125,7 @@ rule publish_wavs:
     input:
         metadata=rules.build_metadata.output.metadata,
         wavs=all_units(rules.resample_unit.output.wavs),
+        segments=all_long_recordings(rules.segment_recording.output.wavs),
     output:
         wavs=directory(f"{DATA}/wavs"),
     log:
@@ -91,9 +140,11 @@ rule publish_wavs:
 
 
 rule resample:
-    """Target: stage 0 done (every recording resampled and measured, in the job units)."""
+    """Target: stage 0 done (every recording resampled and measured, in the job units; the long
+    ones cut into clips)."""
     input:
         all_units(rules.resample_unit.output.records),
+        all_long_recordings(rules.segment_recording.output.records),
     localrule: True
 
 

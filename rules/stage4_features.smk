@@ -7,6 +7,7 @@ rule build_features:
     input:
         metadata=rules.build_metadata.output.metadata,
         records=all_units(rules.resample_unit.output.records),
+        segments=all_long_recordings(rules.segment_recording.output.records),
         vocab=rules.extend_vocab.output.vocab,
         wavs=rules.publish_wavs.output.wavs,
     output:

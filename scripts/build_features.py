@@ -7,7 +7,7 @@ from f5flow import records, rulescript, trainset
 with rulescript.run(snakemake, collect_cycles=False):
     n, validation = trainset.build(
         snakemake.input.metadata,
-        records.read_durations(snakemake.input.records),
+        records.read_durations([*snakemake.input.records, *snakemake.input.segments]),
         snakemake.input.vocab,
         snakemake.output.arrow,
         snakemake.output.durations,

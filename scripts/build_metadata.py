@@ -3,13 +3,13 @@ dataset vocab, rejected.tsv, quality.tsv. Stops when nothing (or too little) is 
 
 import os
 
-from f5flow import dataset, errors, records, rulescript
+from f5flow import dataset, errors, rulescript, segmentation
 
 with rulescript.run(snakemake, collect_cycles=False):
     rulescript.say(f"f5flow input layout: {snakemake.params.layout}")
     checks = dataset.QualityChecks.from_config(snakemake.params.quality)
     result, notes = dataset.build(
-        records.read_all_records(snakemake.input.records),
+        segmentation.merged(snakemake.input.records, snakemake.input.segments),
         dataset.Filters(**snakemake.params.filters),
         checks,
     )

@@ -9,5 +9,5 @@ with rulescript.run(snakemake, collect_cycles=False):
         records.name_from_metadata_path(audio_file)
         for audio_file, _ in dataset.read_metadata(snakemake.input.metadata)
     }
-    n = dataset.publish_wavs(snakemake.input.wavs, names, snakemake.output.wavs)
+    n = dataset.publish_wavs([*snakemake.input.wavs, *snakemake.input.segments], names, snakemake.output.wavs)
     logging.info("published %d kept clips into %s", n, snakemake.output.wavs)

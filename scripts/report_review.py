@@ -6,8 +6,8 @@ from f5flow.planning import jobunits
 with rulescript.run(snakemake):
     shown = review.build(
         snakemake.input.quality,
-        list(snakemake.input.records),
-        list(snakemake.input.wavs),
+        [*snakemake.input.records, *snakemake.input.segments],
+        [*snakemake.input.wavs, *snakemake.input.segment_wavs],
         page=snakemake.output.page,
         table=snakemake.output.table,
         settings=review.Settings(**snakemake.params.review),

@@ -41,6 +41,13 @@ SENTENCES = [
 CHARS_PER_SECOND = 12.0  # a natural Vietnamese reading pace
 
 
+def chapter(texts: list[str], **kwargs):
+    """A long recording of `texts` with known sentence spans (devtools.espeak.chapter)."""
+    from devtools import espeak
+
+    return espeak.chapter(texts, **kwargs)
+
+
 @dataclass
 class Expected:
     """What the workflow must make of a folder."""

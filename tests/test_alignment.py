@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from f5flow import alignment
+import input_fixtures
 from input_fixtures import SENTENCES
 
 RATE = 16000
@@ -14,17 +15,9 @@ RATE = 16000
 def chapter():
     """20 sentences by espeak-ng's vi+f4 at 135 words a minute (the aligner renders vi at 175),
     0.5 s of room noise first, a 0.3-0.9 s pause after each; and each sentence's true span."""
-    rng = np.random.default_rng(0)
     texts = (SENTENCES + SENTENCES[:4])[:20]
-    parts, truth, at = [np.zeros(int(0.5 * RATE), np.float32)], [], 0.5
-    for text in texts:
-        spoken = alignment.speak(text, "vi+f4", 135)
-        truth.append((at, at + len(spoken) / RATE))
-        pause = rng.uniform(0.3, 0.9)
-        parts += [spoken, np.zeros(int(pause * RATE), np.float32)]
-        at += len(spoken) / RATE + int(pause * RATE) / RATE
-    audio = np.concatenate(parts)
-    return audio + 0.003 * rng.standard_normal(len(audio)).astype(np.float32), texts, truth
+    audio, truth = input_fixtures.chapter(texts)
+    return audio, texts, truth
 
 
 def within(spans, truth, seconds=0.3) -> int:
@@ -63,9 +56,9 @@ def test_sentences_are_grouped_into_clips_of_whole_sentences():
         (0.5, 9.0, "một. hai. ba.", (0, 3)),  # 8.5 s: the next sentence would make it 29.5 s
         (30.4, 40.0, "năm. sáu.", (4, 6)),
     ]
-    assert left == [(3, "one sentence of 20.7 s, longer than 15 s")]
+    assert left == [(3, "sentence_too_long", "one sentence of 20.7 s, longer than 15 s (no pause to cut it at)")]
     clips, left = alignment.group([(0.0, 0.6)], ["ừ."], min_seconds=1.0)
-    assert clips == [] and left == [(0, "0.60 s, shorter than 1 s")]
+    assert clips == [] and left == [(0, "clip_too_short", "0.60 s, shorter than 1 s")]
 
 
 def test_the_chapter_becomes_clips_whose_texts_and_spans_are_the_truths(chapter):
@@ -78,3 +71,22 @@ def test_the_chapter_becomes_clips_whose_texts_and_spans_are_the_truths(chapter)
         assert clip.text == " ".join(texts[first:last])
         assert abs(clip.start - truth[first][0]) <= 0.3 and abs(clip.end - truth[last - 1][1]) <= 0.3
         assert 1.0 <= clip.end - clip.start <= 15.0
+
+
+def test_a_sentence_not_spoken_and_audio_not_in_the_text_are_outliers(chapter):
+    """Within the right text: a sentence the recording lacks gets a sliver of audio; a sentence
+    spoken but missing from the text widens its neighbours' spans. Neither is a mismatch."""
+    audio, texts, _ = chapter
+    unspoken = "con mèo đen nằm ngủ trên mái nhà suốt cả buổi chiều hôm qua."
+    found = alignment.align(audio, RATE, texts[:7] + [unspoken] + texts[7:])
+    outliers = found.outliers()
+    print(f"unspoken: spread {found.spread:.3f}, paused {found.paused:.2f}, outliers {outliers}")
+    assert found.mismatch() is None
+    assert 7 in outliers and outliers[7][0] == "text_not_in_audio"
+    assert set(outliers) <= {6, 7, 8}  # the sliver may squeeze a neighbour, nothing further
+    found = alignment.align(audio, RATE, texts[:12] + texts[13:])  # sentence 12 spoken, not in the text
+    outliers = found.outliers()
+    print(f"unwritten: spread {found.spread:.3f}, paused {found.paused:.2f}, outliers {outliers}")
+    assert found.mismatch() is None
+    assert {reason for reason, _ in outliers.values()} == {"audio_not_in_text"} and set(outliers) & {11, 12}
+    assert alignment.align(audio, RATE, texts).outliers() == {}

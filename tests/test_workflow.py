@@ -11,7 +11,8 @@ import unicodedata
 import pytest
 import soundfile
 
-from f5flow import vocabulary
+from f5flow import dataset as f5dataset, vocabulary
+from f5flow.records import parse_audio_ref
 from devtools.discovery import discover
 from f5flow.planning import jobunits, listing as inputs
 from devtools.dryrun import planned_jobs
@@ -45,13 +46,17 @@ def check_outputs(workdir, input_dir, dataset):
 
     # every wav in wavs/ is 24 kHz mono PCM16 with its input's duration within 1 %
     with open(data / "quality.tsv", newline="", encoding="utf-8") as f:
-        source_of = {row["clip"]: row["file"] for row in csv.DictReader(f, delimiter="\t")}
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    source_of = {row["clip"]: row["file"] for row in rows}
+    trimmed = {row["clip"]: sum(f5dataset.trimmed_edges(row["trimmed"])) for row in rows}  # silent edges cut
     wavs = sorted(n for n in os.listdir(data / "wavs") if not n.startswith(".snakemake"))
     assert wavs, "no wav published"
     for name in wavs:
         out = soundfile.info(str(data / "wavs" / name))
         assert (out.samplerate, out.channels, out.subtype) == (24000, 1, "PCM_16"), name
-        original = soundfile.info(os.path.join(input_dir, source_of[name[:-4]])).duration
+        path, _, span = parse_audio_ref(source_of[name[:-4]])  # a clip cut from a long recording: its span
+        original = span[1] - span[0] if span else soundfile.info(os.path.join(input_dir, path)).duration
+        original -= trimmed[name[:-4]]
         assert abs(out.duration - original) <= 0.01 * original, name
 
     # metadata rows point at published wavs; texts are NFC
@@ -98,7 +103,7 @@ def test_demo_end_to_end(tmp_path, demo_copy):
     assert rejected == {
         "reject_no_transcript.wav": "missing_transcript",
         "reject_too_few_words.wav": "too_few_words",
-        "reject_too_long.wav": "too_long",
+        "reject_too_long.wav": "too_long",  # (the demo's config: segmentation.long_recordings off)
         "reject_too_short.wav": "too_short",
     }
     # NFD / BOM / CRLF transcripts of the demo came out as the plain NFC lower-case sentence

@@ -11,9 +11,12 @@ speech each, the last sentence of a window aligned again in the next), so memory
 
 Measured on a 67 s recording made here (espeak-ng vi+f4 at 135 words a minute, 20 sentences,
 0.3-0.9 s pauses, low noise) against the rendering's vi at 175: all 20 sentences within 0.3 s of
-the truth at both ends. A text that does not belong to the audio shows in `spread`: the log of
-each sentence's recorded-to-rendered duration ratio varies 0.07 across sentences of the right
-text and 0.52 for another text (`mismatch`).
+the truth at both ends. A text that does not belong to the audio shows in `spread` (the robust
+spread of each sentence's log recorded-to-rendered duration ratio: 0.02-0.03 for the right text,
+0.14 for another) and in `paused` (the share of boundaries in a pause: 0.94-1.0 against 0.74):
+`mismatch`. Within a right text, a sentence not spoken gets a sliver of audio, a stretch spoken
+but not in the text widens its neighbours' spans: `outliers` (1.5-2.5x off the pace, against
+0.95-1.05 for the others).
 """
 
 from __future__ import annotations
@@ -34,8 +37,10 @@ WINDOW_SECONDS = 60.0  # rendered speech aligned at once
 # a boundary is snapped to a pause whose middle is this close to where DTW put it
 SNAP_SECONDS = 1.0
 # `mismatch`: beyond these, the text is not the recording's
-MAX_SPREAD = 0.25  # std of the log duration ratios across sentences
+MAX_SPREAD = 0.08  # robust spread of the log duration ratios across sentences
 MIN_PAUSED = 0.8  # share of boundaries that fell in a pause
+# `outliers`: a sentence this many times shorter or longer than the recording's pace says
+OUTLIER_RATIO = 1.4
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+")
 
@@ -48,7 +53,8 @@ def sentences(text: str) -> list[str]:
 @dataclass
 class Alignment:
     spans: list[tuple[float, float]]  # each sentence's (start, end) in seconds of the recording
-    spread: float  # std of log(recorded / rendered duration) over the sentences
+    rendered: list[float]  # each sentence's seconds in espeak-ng's rendering
+    spread: float  # robust spread (1.4826 MAD) of log(recorded / rendered duration) over sentences
     paused: float  # share of the boundaries between sentences that fell in a pause
 
     def mismatch(self) -> str | None:
@@ -60,6 +66,30 @@ class Alignment:
             return (f"only {self.paused:.0%} of the sentence boundaries fall in a pause (< "
                     f"{MIN_PAUSED:.0%}): another recording's text?")  # fmt: skip
         return None
+
+    def outliers(self) -> dict[int, tuple[str, str]]:
+        """Sentences whose recorded span is OUTLIER_RATIO times shorter or longer than the
+        others' pace says: {index: (reason, detail)}. Shorter: the sentence is not in the
+        audio (DTW gave it a sliver); longer: its span holds audio the text does not cover."""
+        ratios = _log_ratios(self.spans, self.rendered)
+        if len(ratios) < 3:
+            return {}
+        pace = float(np.median(ratios))
+        found = {}
+        for i, (ratio, (start, end), rendered) in enumerate(zip(ratios, self.spans, self.rendered)):
+            expected = rendered * math.exp(pace)
+            if ratio < pace - math.log(OUTLIER_RATIO):
+                found[i] = ("text_not_in_audio", f"{end - start:.2f} s of audio at {start:.2f} s for a "
+                            f"sentence the recording's pace gives {expected:.1f} s: not spoken?")  # fmt: skip
+            elif ratio > pace + math.log(OUTLIER_RATIO):
+                found[i] = ("audio_not_in_text", f"{start:.2f}-{end:.2f} s ({end - start:.1f} s) for a "
+                            f"sentence the recording's pace gives {expected:.1f} s: audio the text "
+                            "does not cover")  # fmt: skip
+        return found
+
+
+def _log_ratios(spans, rendered) -> list[float]:
+    return [math.log(max(e - s, 1e-3) / max(r, 1e-3)) for (s, e), r in zip(spans, rendered)]
 
 
 def speak(text: str, voice: str = "vi", speed: int = 175) -> np.ndarray:
@@ -171,9 +201,10 @@ def _snap(mapped, rendered_seconds, pauses, edges) -> Alignment:
     starts = [edges[0]] + [c[1] for c in cuts]
     ends = [c[0] for c in cuts] + [edges[1]]
     spans = [(round(s, 3), round(e, 3)) for s, e in zip(starts, ends)]
-    ratios = [math.log(max(e - s, 1e-3) / max(r, 1e-3)) for (s, e), r in zip(spans, rendered_seconds)]
-    spread = float(np.std(ratios)) if ratios else 0.0
-    return Alignment(spans, spread, paused / len(cuts) if cuts else 1.0)
+    ratios = np.array(_log_ratios(spans, rendered_seconds))
+    # robust: a sentence missing from the audio is an outlier to report, not a mismatch
+    spread = float(1.4826 * np.median(np.abs(ratios - np.median(ratios)))) if len(ratios) else 0.0
+    return Alignment(spans, rendered_seconds, spread, paused / len(cuts) if cuts else 1.0)
 
 
 @dataclass
@@ -185,18 +216,19 @@ class Clip:
 
 
 def group(spans: list[tuple[float, float]], texts: list[str], max_seconds: float = 15.0,
-          min_seconds: float = 1.0) -> tuple[list[Clip], list[tuple[int, str]]]:  # fmt: skip
+          min_seconds: float = 1.0) -> tuple[list[Clip], list[tuple[int, str, str]]]:  # fmt: skip
     """Consecutive sentences joined into clips of at most max_seconds (from the first's start to
     the last's end, so the pauses between them stay in the clip), each as long as it can be; a
     sentence alone longer than that, or a clip shorter than min_seconds, is left out with why:
-    (sentence index, reason)."""
+    (sentence index, reason code, detail)."""
     clips: list[Clip] = []
-    left: list[tuple[int, str]] = []
+    left: list[tuple[int, str, str]] = []
     i = 0
     while i < len(spans):
         start, end = spans[i]
         if end - start > max_seconds:
-            left.append((i, f"one sentence of {end - start:.1f} s, longer than {max_seconds:g} s"))
+            left.append((i, "sentence_too_long", f"one sentence of {end - start:.1f} s, longer than "
+                         f"{max_seconds:g} s (no pause to cut it at)"))  # fmt: skip
             i += 1
             continue
         j = i + 1
@@ -204,7 +236,7 @@ def group(spans: list[tuple[float, float]], texts: list[str], max_seconds: float
             j += 1
         end = spans[j - 1][1]
         if end - start < min_seconds:
-            left.extend((k, f"{end - start:.2f} s, shorter than {min_seconds:g} s") for k in range(i, j))
+            left.extend((k, "clip_too_short", f"{end - start:.2f} s, shorter than {min_seconds:g} s") for k in range(i, j))
         else:
             clips.append(Clip(start, end, " ".join(texts[i:j]), (i, j)))
         i = j

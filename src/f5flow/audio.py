@@ -120,7 +120,7 @@ def _frames(span, rate: int, total: int) -> tuple[int, int]:
     return first, min(last, total) - first if total else last - first
 
 
-def _read_soundfile(path, label: str, span=None) -> Decoded:
+def _read_soundfile(path, label: str, span=None, max_seconds: float = MAX_DECODE_SECONDS) -> Decoded:
     source = path if isinstance(path, str) else io.BytesIO(path)
     with soundfile.SoundFile(source) as f:
         rate, channels = f.samplerate, f.channels
@@ -131,7 +131,7 @@ def _read_soundfile(path, label: str, span=None) -> Decoded:
         elif f.format == "FLAC":
             declared = f.frames  # STREAMINFO's total
         first, frames = _frames(span, rate, f.frames)
-        if frames / rate > MAX_DECODE_SECONDS:
+        if frames / rate > max_seconds:
             return Decoded(None, rate, channels, fmt, frames / rate)
         if span is not None:
             declared = frames if declared is not None else None
@@ -172,7 +172,7 @@ def _ffmpeg(tool: str) -> str:
     return path
 
 
-def _read_ffmpeg(path, label: str, span=None, timeout: float = 600) -> Decoded:
+def _read_ffmpeg(path, label: str, span=None, timeout: float = 600, max_seconds: float = MAX_DECODE_SECONDS) -> Decoded:
     """ffprobe + ffmpeg; path: a file name, or the recording's bytes (fed on standard input)."""
     piped = not isinstance(path, str)
     source, feed = ("pipe:0", path) if piped else (path, None)
@@ -197,7 +197,7 @@ def _read_ffmpeg(path, label: str, span=None, timeout: float = 600) -> Decoded:
         _frames(span, rate, int(header_duration * rate))  # a segment past the end: said
         header_duration = span[1] - span[0]
         cut = ["-ss", f"{span[0]:.6f}", "-t", f"{header_duration:.6f}"]
-    if header_duration > MAX_DECODE_SECONDS:
+    if header_duration > max_seconds:
         return Decoded(None, rate, channels, fmt, header_duration)
     proc = subprocess.run(
         [_ffmpeg("ffmpeg"), "-v", "error", *([] if piped else ["-nostdin"]), *cut, "-i", source,
@@ -212,20 +212,29 @@ def _read_ffmpeg(path, label: str, span=None, timeout: float = 600) -> Decoded:
     return Decoded(samples, rate, channels, fmt, len(samples) / rate)
 
 
-def load(path, span: tuple[float, float] | None = None, label: str | None = None) -> Decoded:
+def load(path, span: tuple[float, float] | None = None, label: str | None = None,
+         max_seconds: float = MAX_DECODE_SECONDS) -> Decoded:  # fmt: skip
     """Decode `path` (libsndfile, else ffmpeg); AudioError says why a file cannot be used.
 
     path: a file name, or a recording's bytes (a dataset row's embedded audio); span: (start,
     end) in seconds, a segment of a longer recording (Kaldi `segments`); label: the name that
-    messages hide (the file name by default)."""
+    messages hide (the file name by default); max_seconds: longer audio is not decoded (its
+    header's duration only; a long recording cut into clips is decoded whole: math.inf)."""
     label = label or (path if isinstance(path, str) else "<bytes>")
     try:
-        decoded = _read_soundfile(path, label, span)
+        decoded = _read_soundfile(path, label, span, max_seconds)
     except (RuntimeError, soundfile.LibsndfileError):
-        decoded = _read_ffmpeg(path, label, span)  # a container libsndfile does not know
+        decoded = _read_ffmpeg(path, label, span, max_seconds=max_seconds)  # a container libsndfile does not know
     if decoded.samples is not None and len(decoded.samples) == 0:
         raise AudioError("unreadable_audio", "the file holds no audio samples")
     return decoded
+
+
+def cut(decoded: Decoded, span: tuple[float, float]) -> Decoded:
+    """A segment of decoded audio (the frames a span names, as when decoded with that span)."""
+    first, frames = _frames(span, decoded.sample_rate, len(decoded.samples))
+    samples = decoded.samples[first: first + frames]
+    return Decoded(samples, decoded.sample_rate, decoded.channels, decoded.format, len(samples) / decoded.sample_rate)
 
 
 def to_pcm16(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -3,7 +3,8 @@
 `--config finetune='{epochs: 20}'` reaches the workflow with every nested value a string
 (Snakemake reads nested values with YAML's BaseLoader), so `epochs` would be '20' and fail the
 schema. A string where the schema asks for a number, a boolean or null is read as YAML and kept
-when it is of the asked type; anything else is left for the schema to report.
+when it is of the asked type; anything else is left for the schema to report. And YAML reads an
+unquoted `off` or `no` as false: where the schema's choices hold the word, it is the word.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def _coerce(value, schema: dict):
     types = [types] if isinstance(types, str) else list(types)
     if isinstance(value, dict) and "properties" in schema:
         return {k: _coerce(v, schema["properties"].get(k, {})) for k, v in value.items()}
+    choices = schema.get("enum", ())
+    if isinstance(value, bool) and value not in choices:
+        # YAML 1.1 reads an unquoted off/no (on/yes) as a boolean: the word the choices mean
+        words = [w for w in (("on", "yes") if value else ("off", "no")) if w in choices]
+        return words[0] if words else value
     if not isinstance(value, str) or "string" in types:
         return value
     try:

@@ -10,6 +10,7 @@ table row) for a text problem.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,26 +20,26 @@ from .records import ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_n
 log = logging.getLogger(__name__)
 
 
-def _decode(ref: str, input_dir: str, embedded) -> audio.Decoded:
+def _decode(ref: str, input_dir: str, embedded, max_seconds: float = audio.MAX_DECODE_SECONDS) -> audio.Decoded:
     """Decode an audio reference (records.audio_ref): a file, a segment of one, or a dataset
-    row's embedded recording (its path where the row holds no bytes)."""
+    row's embedded recording (its path where the row holds no bytes), or a segment of that."""
     path, row, span = parse_audio_ref(ref)
     path = os.path.join(input_dir, path)
     if row is None:
-        return audio.load(path, span)
+        return audio.load(path, span, max_seconds=max_seconds)
     data, row_path = embedded.get(path, row)
     if data:
-        return audio.load(data, label=f"{path}#row={row}")
+        whole = audio.load(data, label=f"{path}#row={row}", max_seconds=math.inf if span else max_seconds)
+        return audio.cut(whole, span) if span else whole
     if row_path:  # a dataset that keeps paths, not bytes: beside the dataset file, or absolute
         found = os.path.join(os.path.dirname(path), row_path)
         if os.path.isfile(found):
-            return audio.load(found)
+            return audio.load(found, span, max_seconds=max_seconds)
     raise audio.AudioError("missing_audio", f"row {row} holds no audio bytes, and its path "
                                             f"{row_path!r} names no file")  # fmt: skip
 
 
-def _audio(record: ClipRecord, ref: str, input_dir: str, wav_path: str, embedded, listener, encoder) -> None:
-    decoded = _decode(ref, input_dir, embedded)
+def _audio(record: ClipRecord, decoded: audio.Decoded, wav_path: str, listener, encoder) -> None:
     record.source = SourceAudio(
         decoded.sample_rate, decoded.channels, decoded.format, round(decoded.duration, 6)
     )
@@ -63,7 +64,10 @@ def process_entry(
     embedded=None,
     listener: voice_activity.Listener | None = None,
     encoder: speakers.Encoder | None = None,
+    decoded: audio.Decoded | None = None,
 ) -> ClipRecord:
+    """One entry's record (and its clip in wav_dir); `decoded`: its audio, where the caller has
+    it already (a clip cut from a long recording), else decoded from the entry's reference."""
     record = ClipRecord(
         name=entry.name,
         file=entry.file,
@@ -78,7 +82,9 @@ def process_entry(
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
     try:
         wav_path = os.path.join(wav_dir, wav_file_name(entry.name))
-        _audio(record, entry.audio, input_dir, wav_path, embedded, listener, encoder)
+        if decoded is None:
+            decoded = _decode(entry.audio, input_dir, embedded)
+        _audio(record, decoded, wav_path, listener, encoder)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))
     try:
@@ -101,6 +107,14 @@ def process_entry(
     return record
 
 
+def listeners(edges: voice_activity.EdgeSilence | None, voices: bool):
+    """(voice activity's listener, the speaker encoder) a job uses for all its clips; None for
+    what is off (edges None: neither)."""
+    listener = voice_activity.Listener(edges) if edges is not None else None
+    encoder = speakers.Encoder() if listener is not None and voices else None  # loaded when first asked
+    return listener, encoder
+
+
 def process_unit(
     entries: list[Entry],
     input_dir: str,
@@ -117,8 +131,7 @@ def process_unit(
     from .planning.layouts.huggingface import EmbeddedAudio
 
     os.makedirs(wav_dir, exist_ok=True)
-    listener = voice_activity.Listener(edges) if edges is not None else None
-    encoder = speakers.Encoder() if listener is not None and voices else None  # loaded when first asked
+    listener, encoder = listeners(edges, voices)
     records: list[ClipRecord | None] = [None] * len(entries)
     rows = [i for i, e in enumerate(entries) if e.audio and not e.problem and "#row=" in e.audio]
     if rows:

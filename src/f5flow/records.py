@@ -23,7 +23,9 @@ import orjson
 # configuration (Common Voice's other splits' clips, LibriTTS's other transcript, a dataset card).
 IGNORED = "ignored_system_file"
 UNUSED = "unused_file"
-NOT_CANDIDATES = (IGNORED, UNUSED)
+# a long recording cut into clips (segmentation.py): its clips are the candidates
+CUT_INTO_CLIPS = "cut_into_clips"
+NOT_CANDIDATES = (IGNORED, UNUSED, CUT_INTO_CLIPS)
 
 
 class Entry(NamedTuple):
@@ -60,16 +62,17 @@ class Entry(NamedTuple):
 
 # An input recording is named by an audio reference: a file (relative to the input folder, or
 # absolute), a row of a dataset file that embeds the audio (`data/train.parquet#row=17`), or a
-# segment of a longer recording in seconds (`wav/rec1.wav#t=3.2,5.85`, a W3C media fragment).
-_FRAGMENT = re.compile(r"#(?:row=(\d+)|t=(\d+(?:\.\d*)?),(\d+(?:\.\d*)?))\Z")
+# segment of a longer recording in seconds (`wav/rec1.wav#t=3.2,5.85`, a W3C media fragment; of a
+# row: `data/train.parquet#row=17&t=3.2,5.85`).
+_SPAN = r"t=(\d+(?:\.\d*)?),(\d+(?:\.\d*)?)"
+_FRAGMENT = re.compile(rf"#(?:row=(\d+)(?:&{_SPAN})?|{_SPAN})\Z")
 
 
 def audio_ref(path: str, row: int | None = None, span: tuple[float, float] | None = None) -> str:
-    if row is not None:
-        return f"{path}#row={row}"
-    if span is not None:
-        return f"{path}#t={_seconds(span[0])},{_seconds(span[1])}"
-    return path
+    fragments = ([f"row={row}"] if row is not None else []) + (
+        [f"t={_seconds(span[0])},{_seconds(span[1])}"] if span is not None else []
+    )
+    return f"{path}#{'&'.join(fragments)}" if fragments else path
 
 
 def _seconds(value: float) -> str:
@@ -82,10 +85,11 @@ def parse_audio_ref(ref: str) -> tuple[str, int | None, tuple[float, float] | No
     found = _FRAGMENT.search(ref) if "#" in ref else None
     if found is None:
         return ref, None, None
+    row, row_start, row_end, start, end = found.groups()
     path = ref[: found.start()]
-    if found.group(1) is not None:
-        return path, int(found.group(1)), None
-    return path, None, (float(found.group(2)), float(found.group(3)))
+    if row is not None:
+        return path, int(row), None if row_start is None else (float(row_start), float(row_end))
+    return path, None, (float(start), float(end))
 
 
 # metadata.csv's audio_file column: the resampled clip, relative to the dataset folder.

@@ -142,6 +142,11 @@ def manifest_bytes(entries: list[Entry]) -> bytes:
     return json.dumps(entries, separators=(",", ":")).encode("ascii")
 
 
+def write_manifest(path: str, entries: list[Entry]) -> bool:
+    """A manifest of `entries`, rewritten only when its content changed (True then)."""
+    return _write_if_changed(path, manifest_bytes(entries))
+
+
 def _write_if_changed(path: str, data: bytes) -> bool:
     try:
         with open(path, "rb") as f:
