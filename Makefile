@@ -8,8 +8,8 @@ INSTALLED := $(VENV)/.installed
 # Programs the workflow runs; each comes in the Debian package of the same name.
 # (ffmpeg: stage 0 decodes M4A/AAC and what libsndfile cannot read through it, and torchaudio
 # 2.11 decodes audio through it when F5-TTS loads the dataset; sox: the resampling reference the
-# tests compare with, and the demo generator; espeak-ng: the synthetic speech of the demo
-# generator and the benchmarks.)
+# tests compare with, and the demo generator; espeak-ng: renders a long recording's text to align
+# it (segmentation), and the synthetic speech of the demo generator and the benchmarks.)
 SYSTEM_TOOLS := sox ffmpeg espeak-ng
 # The SLURM tests start a real single-node SLURM (tests/slurm_cluster.py), the review page's test
 # opens the report in headless Chromium; without these they are skipped with the reason printed.

@@ -54,9 +54,11 @@ SAMPLE_FILES = [
 ]
 # Whether the stage 0 units embed each clip's voice (for quality.speaker_outlier).
 SPEAKER_VOICES = config["quality"]["speaker_outlier"]["action"] != "off"
-# Whether recordings too long to be one clip are cut into clips (off: rejected as too_long, and
-# no find_long_recordings checkpoint in the plan).
-CUT_LONG_RECORDINGS = config["segmentation"]["long_recordings"] != "off"
+# Whether recordings without a text are transcribed (else missing_transcript).
+TRANSCRIBE = config["segmentation"]["untranscribed"] == "transcribe"
+# Whether any recording may be cut into clips: too long to be one clip, or without a text (both
+# off: no find_long_recordings checkpoint in the plan).
+SEGMENTING = config["segmentation"]["long_recordings"] != "off" or TRANSCRIBE
 # The demo's stand-in pretrained model, shared by every dataset that names it.
 TINY_MODELS = f"{WORK_ROOT}/tiny_model"
 
@@ -122,11 +124,11 @@ def all_units(pattern):
 
 def all_long_recordings(pattern):
     """An input function: `pattern` for each recording stage 0 found too long to be one clip
-    (known once the find_long_recordings checkpoint ran). The Snakemake process writes each one's
+    (known once the find_long_recordings checkpoint ran), or without a text to transcribe. The Snakemake process writes each one's
     manifest from its unit's, as planning writes the units' (only where it changed)."""
 
     def inputs(wildcards):
-        if not CUT_LONG_RECORDINGS:
+        if not SEGMENTING:
             return []
         table = checkpoints.find_long_recordings.get().output.table
         ids = segmentation.plan(

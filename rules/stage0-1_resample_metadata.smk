@@ -29,6 +29,8 @@ rule resample_unit:
         # voices embedded in the units unless the speaker check is off (a changed action or
         # limit re-runs only stage 1)
         voices=SPEAKER_VOICES,
+        # recordings without a transcript measured for a segment_recording job to transcribe
+        transcribe=TRANSCRIBE,
         # a new f5flow whose records hold another fact re-runs every unit (Snakemake's params
         # trigger): no old record goes through a check it lacks the fact for
         record_format=records.RECORD_FORMAT,
@@ -37,8 +39,9 @@ rule resample_unit:
 
 
 checkpoint find_long_recordings:
-    """The recordings stage 0 measured longer than filters.max_duration that have a text: each
-    is cut into clips by a segment_recording job (none with segmentation.long_recordings off)."""
+    """The recordings stage 0 measured longer than filters.max_duration that have a text, and
+    (segmentation.untranscribed: transcribe) those without one: each is cut into clips by a
+    segment_recording job."""
     input:
         records=all_units(rules.resample_unit.output.records),
     output:
@@ -57,7 +60,8 @@ checkpoint find_long_recordings:
 
 rule segment_recording:
     """A long recording with its text, cut into clips of whole sentences (aligned to the audio),
-    each clip then made as stage 0 makes any."""
+    or a recording without a text, cut at pauses and transcribed; each clip then made as stage 0
+    makes any."""
     input:
         # written by the Snakemake process from the checkpoint's table, only when it changed
         manifest=f"{SEGMENT_MANIFESTS}/{{recording}}.json",
@@ -71,6 +75,9 @@ rule segment_recording:
     conda:
         "../envs/preprocess.yaml"
     threads: 1
+    resources:
+        # the recogniser (Whisper) runs on a GPU where the job has one; aligning needs none
+        gpu=lambda wildcards, input: int(segmentation.uses_recogniser(input.manifest)),
     params:
         segmentation=lookup(dpath="segmentation", within=config),
         text=lookup(dpath="text", within=config),

@@ -16,5 +16,6 @@ with rulescript.run(snakemake):
         options=text.TextOptions(**snakemake.params.text),
         edges=voice_activity.EdgeSilence(**snakemake.params.edge_silence),
         voices=snakemake.params.voices,
+        transcribe=snakemake.params.transcribe,
     )
     records.write_records(snakemake.output.records, unit_records)

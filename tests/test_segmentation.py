@@ -112,7 +112,7 @@ def test_find_plan_and_merge(tmp_path):
     ])  # fmt: skip
     settings = segmentation.Settings()
     found = segmentation.find([str(unit_records)], 30.0, settings)
-    assert found == [("s0of1", "long")]
+    assert found == [("s0of1", "long", "long")]
     assert segmentation.find([str(unit_records)], 30.0, segmentation.Settings(long_recordings="off")) == []
     table = tmp_path / "long.json"
     segmentation.write_table(str(table), found)

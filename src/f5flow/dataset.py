@@ -31,7 +31,7 @@ QUALITY_HEADER = (
     "file", "clip", "speaker", "duration", "source_rate", "source_channels", "source_format", "peak_dbfs",
     "rms_dbfs", "clipped_fraction", "silence", "dc_offset", "words", "chars_per_second", "digits",
     "markup", "speech_fraction", "leading_silence", "trailing_silence", "trimmed", "speaker_similarity",
-    "outcome", "reason",
+    "transcript_confidence", "outcome", "reason",
 )  # fmt: skip
 ACTIONS = ("flag", "drop")
 # quality.tsv outcomes: in metadata.csv, and not (ignored system files are neither)
@@ -293,13 +293,14 @@ def check_kept(dataset: Dataset, max_rejected_fraction: float) -> None:
 def summarise(dataset: Dataset) -> str:
     counts: Counter = Counter()
     reasons: dict[str, Counter] = {o: Counter() for o in ("rejected", "dropped", "flagged", "ignored")}
-    seconds, digits, trimmed, cut = 0.0, 0, 0, 0.0
+    seconds, digits, trimmed, cut, machine = 0.0, 0, 0, 0.0, 0
     for r in dataset.rows:  # one pass: a million rows
         outcome = r.outcome
         counts[outcome] += 1
         if outcome in KEPT:
             seconds += r.record.duration
             digits += r.record.digits
+            machine += r.record.confidence is not None
             s = r.record.speech
             if s is not None and (s.trimmed_start or s.trimmed_end):
                 trimmed += 1
@@ -313,6 +314,9 @@ def summarise(dataset: Dataset) -> str:
     ]
     for outcome, found in reasons.items():
         lines += [f"  {outcome} {reason}: {n}" for reason, n in sorted(found.items())]
+    if machine:
+        lines.append(f"  {machine} kept transcripts are machine-made (segmentation.untranscribed; "
+                     "quality.tsv transcript_confidence)")  # fmt: skip
     if trimmed:
         lines.append(f"  trimmed edge_silence: {trimmed} kept clips, {cut:.1f} s of silence cut")
     if digits:
@@ -399,7 +403,8 @@ def _quality_line(row: Row) -> tuple[str, ...]:
         "" if r.duration is None else f"{r.duration + 0.0:.3f}", *source, *measured,
         "" if r.words is None else str(r.words), "" if rate is None else f"{rate + 0.0:.2f}",
         "1" if r.digits else "0", " | ".join(r.markup), *_speech_columns(r.speech),
-        "" if row.similarity is None else f"{row.similarity:.3f}", row.outcome,
+        "" if row.similarity is None else f"{row.similarity:.3f}",
+        "" if r.confidence is None else f"{r.confidence:.3f}", row.outcome,  # (empty: the text was given)
         "; ".join([f"{k}: {d}" for k, d in row.reasons]) if row.reasons else "",
     )  # fmt: skip
 

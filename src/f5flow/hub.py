@@ -142,3 +142,35 @@ def dataset_folder(spec: str, fetch_missing: bool) -> str:
     if not os.path.exists(path):
         raise HubError(f"config key input_dir: {spec}: the dataset has no {inside} ({folder})")
     return path
+
+
+# A model repository's files a transformers model needs (not the other frameworks' weights).
+MODEL_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
+
+
+def model_folder(spec: str, key: str) -> str:
+    """The local folder of a model named `hf://OWNER/NAME` (or a local folder as it is): its
+    snapshot in the Hugging Face cache, fetched (MODEL_PATTERNS only) when missing and online.
+    `key`: the config key that names it, for the message."""
+    if not is_hub(spec):
+        if not os.path.isdir(spec):
+            raise HubError(f"config key {key}: {spec!r} is neither hf://OWNER/NAME nor a folder")
+        return os.path.abspath(spec)
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    repo_id = spec[len(HF_SCHEME):].strip("/")
+    if repo_id.count("/") != 1:
+        raise HubError(f"config key {key}: {spec!r}: expected hf://OWNER/NAME")
+    advice = (f"fetch it where there is network with `hf download {repo_id}` into the Hugging Face "
+              f"cache this run uses (HF_HOME), or set {key} to a local folder")  # fmt: skip
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except LocalEntryNotFoundError:
+        if constants.HF_HUB_OFFLINE:
+            raise HubError(f"config key {key}: {spec} is not in the Hugging Face cache "
+                           f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set: {advice}") from None  # fmt: skip
+    try:
+        return snapshot_download(repo_id, allow_patterns=MODEL_PATTERNS)
+    except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as err:
+        raise HubError(f"config key {key}: cannot fetch {spec} ({type(err).__name__}): {advice}") from None

@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from . import audio, speakers, text, voice_activity
-from .records import ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_name
+from .records import UNTRANSCRIBED, ClipRecord, Entry, SourceAudio, parse_audio_ref, wav_file_name
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,12 @@ def process_entry(
     listener: voice_activity.Listener | None = None,
     encoder: speakers.Encoder | None = None,
     decoded: audio.Decoded | None = None,
+    transcribe: bool = False,
 ) -> ClipRecord:
     """One entry's record (and its clip in wav_dir); `decoded`: its audio, where the caller has
-    it already (a clip cut from a long recording), else decoded from the entry's reference."""
+    it already (a clip cut from a long recording), else decoded from the entry's reference.
+    `transcribe`: a recording without a transcript is measured and marked UNTRANSCRIBED (a
+    segment_recording job transcribes it), not rejected as missing_transcript."""
     record = ClipRecord(
         name=entry.name,
         file=entry.file,
@@ -77,9 +80,12 @@ def process_entry(
         transcript=entry.transcript,
         speaker=entry.speaker,
     )
-    if entry.problem:
+    untranscribed = transcribe and entry.problem == "missing_transcript" and entry.audio is not None
+    if entry.problem and not untranscribed:
         return record
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
+    if untranscribed:
+        problems.append((entry.audio, UNTRANSCRIBED, "no transcript: a segment_recording job transcribes it"))
     try:
         wav_path = os.path.join(wav_dir, wav_file_name(entry.name))
         if decoded is None:
@@ -89,6 +95,8 @@ def process_entry(
         problems.append((entry.audio, err.reason, err.detail))
     try:
         raw = entry.text
+        if untranscribed:
+            raise text.TranscriptError(UNTRANSCRIBED, "")  # (said above, after the audio's problems)
         if raw is None:
             raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
         record.given = raw.strip()  # kept where canonicalisation fails or changes it (review page)
@@ -100,8 +108,10 @@ def process_entry(
         record.digits = text.has_digits(record.text)
         record.lost = text.lost_letters(raw, record.text)
     except text.TranscriptError as err:
-        problems.append((entry.transcript, err.reason, err.detail))
+        if not untranscribed:
+            problems.append((entry.transcript, err.reason, err.detail))
     if problems:
+        problems.sort(key=lambda p: p[1] == UNTRANSCRIBED)  # an audio problem first: never transcribed
         record.file, record.problem, record.detail = problems[0]
         log.info("%s: %s (%s)", *problems[0])
     return record
@@ -123,6 +133,7 @@ def process_unit(
     options: text.TextOptions = text.TextOptions(),
     edges: voice_activity.EdgeSilence | None = voice_activity.EdgeSilence(),
     voices: bool = True,
+    transcribe: bool = False,
 ) -> list[ClipRecord]:
     """Process every entry; records come back in entry order. Rows of a dataset file that
     embeds its audio are decoded in file and row order, each row group read once, in this
@@ -138,9 +149,11 @@ def process_unit(
         embedded = EmbeddedAudio()
         refs = [parse_audio_ref(entries[i].audio)[:2] for i in rows]
         for k in EmbeddedAudio.order(refs):
-            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded, listener, encoder)
+            records[rows[k]] = process_entry(entries[rows[k]], input_dir, wav_dir, options, embedded, listener,
+                                             encoder, transcribe=transcribe)  # fmt: skip
     others = [i for i, r in enumerate(records) if r is None]
-    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options, listener=listener, encoder=encoder)  # noqa: E731
+    run = lambda i: process_entry(entries[i], input_dir, wav_dir, options, listener=listener, encoder=encoder,  # noqa: E731
+                                  transcribe=transcribe)  # fmt: skip
     if threads <= 1:
         for i in others:
             records[i] = run(i)

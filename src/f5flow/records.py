@@ -25,6 +25,8 @@ IGNORED = "ignored_system_file"
 UNUSED = "unused_file"
 # a long recording cut into clips (segmentation.py): its clips are the candidates
 CUT_INTO_CLIPS = "cut_into_clips"
+# a recording without a transcript, to be transcribed (segmentation.untranscribed: transcribe)
+UNTRANSCRIBED = "untranscribed"
 NOT_CANDIDATES = (IGNORED, UNUSED, CUT_INTO_CLIPS)
 
 
@@ -199,6 +201,7 @@ class ClipRecord:
     quality: AudioQuality | None = None
     speech: Speech | None = None  # voice activity (voice_activity.Listener)
     voice: str | None = None  # the speaker embedding of a clip with speech (speakers.encode)
+    confidence: float | None = None  # a machine-made transcript's: the recogniser's (None: given)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)

@@ -24,7 +24,7 @@ VALUES = (
     ("peak dBFS", "peak_dbfs"), ("RMS dBFS", "rms_dbfs"), ("clipped", "clipped_fraction"),
     ("DC", "dc_offset"), ("speech", "speech_fraction"), ("silence before", "leading_silence"),
     ("silence after", "trailing_silence"), ("trimmed", "trimmed"), ("voice similarity", "speaker_similarity"),
-    ("markup", "markup"),
+    ("markup", "markup"), ("transcribed, confidence", "transcript_confidence"),
 )  # fmt: skip
 TABLE_HEADER = ("file", "folder", "speaker", "clip", "duration", "text", "given", "chars_per_second",
                 *(column for _, column in VALUES), "outcome", "reason")  # fmt: skip

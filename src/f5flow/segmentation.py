@@ -30,9 +30,11 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import alignment, audio, preprocess, text, voice_activity
 from .planning import jobunits
-from .records import CUT_INTO_CLIPS, ClipRecord, Entry, SourceAudio, audio_ref, parse_audio_ref, read_records
+from .records import CUT_INTO_CLIPS, UNTRANSCRIBED, ClipRecord, Entry, SourceAudio, audio_ref, parse_audio_ref, read_records
 
 log = logging.getLogger(__name__)
 
@@ -48,30 +50,40 @@ class Settings:
     long_recordings: str = "align"  # align: cut at sentence boundaries; off: rejected as too_long
     espeak_voice: str = "vi"  # the voice that renders the text: the recordings' language
     max_clip_seconds: float = 15.0
+    untranscribed: str = "off"  # transcribe: recordings without a text cut at pauses and transcribed
+    recogniser: str = "hf://openai/whisper-large-v3-turbo"
+    language: str = "vi"  # the recogniser's language code
+    min_confidence: float = 0.5  # machine-made transcripts less sure than this are dropped
+    batch_size: int = 8  # pieces the recogniser takes at once
 
     def __post_init__(self):
         if self.long_recordings not in MODES:
             raise ValueError(f"segmentation.long_recordings: {self.long_recordings!r} is not one of {MODES}")
+        if self.untranscribed not in ("transcribe", "off"):
+            raise ValueError(f"segmentation.untranscribed: {self.untranscribed!r} is not transcribe or off")
 
 
 def recording_id(name: str) -> str:
     return "l" + hashlib.blake2b(name.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
 
 
-def find(record_paths: Iterable[str], max_duration: float, settings: Settings) -> list[tuple[str, str]]:
-    """(unit, name) of each recording stage 0 measured longer than max_duration, with a text that
-    could be read (UNIT.jsonl's records)."""
-    if settings.long_recordings == "off":
-        return []
+def find(record_paths: Iterable[str], max_duration: float, settings: Settings) -> list[tuple[str, str, str]]:
+    """(unit, name, why) of each recording to cut (UNIT.jsonl's records): "long", measured longer
+    than max_duration with a text that could be read; "untranscribed", without a text (where
+    segmentation.untranscribed says transcribe)."""
+    cut_long, transcribe = settings.long_recordings != "off", settings.untranscribed == "transcribe"
     found = []
     for path in record_paths:
         unit = os.path.splitext(os.path.basename(path))[0]
-        found += [(unit, r.name) for r in read_records(path)
-                  if not r.problem and r.duration is not None and r.duration > max_duration]  # fmt: skip
+        for r in read_records(path):
+            if cut_long and not r.problem and r.duration is not None and r.duration > max_duration:
+                found.append((unit, r.name, "long"))
+            elif transcribe and r.problem == UNTRANSCRIBED:
+                found.append((unit, r.name, UNTRANSCRIBED))
     return sorted(found)
 
 
-def write_table(path: str, found: list[tuple[str, str]]) -> None:
+def write_table(path: str, found: list[tuple[str, str, str]]) -> None:
     with open(path, "w", encoding="utf-8") as f:
         json.dump(found, f, ensure_ascii=False, indent=0)
 
@@ -85,7 +97,7 @@ def plan(table: str, units: str, folder: str, write: bool = True) -> list[str]:
     with open(table, encoding="utf-8") as f:
         found = json.load(f)
     wanted: dict[str, set[str]] = {}
-    for unit, name in found:
+    for unit, name, _ in found:
         wanted.setdefault(unit, set()).add(name)
     entries = {}
     for unit, names in wanted.items():
@@ -93,7 +105,9 @@ def plan(table: str, units: str, folder: str, write: bool = True) -> list[str]:
             rows = jobunits.read_manifest(os.path.join(units, unit + jobunits.MANIFEST_SUFFIX))
         except FileNotFoundError:  # re-planned into other units: the checkpoint runs again
             continue
-        entries.update({recording_id(e.name): e for e in rows if e.name in names and not e.problem})
+        # (a recording without a transcript, which its unit marked untranscribed: to transcribe)
+        entries.update({recording_id(e.name): e._replace(problem=None, detail="") for e in rows
+                        if e.name in names and e.problem in (None, "missing_transcript")})  # fmt: skip
     if write:
         os.makedirs(folder, exist_ok=True)
         for ident, entry in entries.items():
@@ -137,14 +151,19 @@ def cut(entry: Entry, input_dir: str, wav_dir: str, settings: Settings,
         from .planning.layouts.huggingface import EmbeddedAudio
 
         embedded = EmbeddedAudio()
+    untranscribed = entry.text is None and entry.transcript is None
     try:
         decoded = preprocess._decode(entry.audio, input_dir, embedded, max_seconds=math.inf)
-        raw = entry.text if entry.text is not None else text.read_transcript(os.path.join(input_dir, entry.transcript))
+        raw = "" if untranscribed else entry.text
+        if raw is None:
+            raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
     except (audio.AudioError, text.TranscriptError) as err:  # stage 0 read them: changed since?
         source.problem, source.detail = err.reason, err.detail
         return [source]
     source.source = SourceAudio(decoded.sample_rate, decoded.channels, decoded.format, round(decoded.duration, 6))
     source.duration = round(decoded.duration, 6)  # (no clip of this name: the review page plays the recording)
+    if untranscribed:
+        return _transcribed(entry, decoded, source, input_dir, wav_dir, settings, options, edges, voices)
     given, spoken = _sentences(raw, options)
     if not given:
         source.problem, source.detail = "empty_text", "the text holds no sentence to align"
@@ -187,6 +206,63 @@ def cut(entry: Entry, input_dir: str, wav_dir: str, settings: Settings,
     source.detail = (f"{len(clips)} clips of {len(given) - len(left)} of its {len(given)} sentences"
                      + (f"; {len(left)} left out (see {entry.name}_NNNN)" if left else ""))  # fmt: skip
     return [source] + made_records
+
+
+def _transcribed(entry: Entry, decoded: audio.Decoded, source: ClipRecord, input_dir: str, wav_dir: str,
+                 settings: Settings, options, edges, voices) -> list[ClipRecord]:  # fmt: skip
+    """A recording without a text: cut at the pauses voice activity hears into pieces of at most
+    max_clip_seconds, each transcribed by the recogniser; a piece it is less sure of than
+    min_confidence is left out (low_confidence), the others are clips marked with their
+    confidence."""
+    import soxr
+
+    from .recogniser import RATE, Recogniser
+    from .voice_activity import Detector
+
+    mono = soxr.resample(decoded.samples.mean(axis=1), decoded.sample_rate, RATE).astype(np.float32)
+    speech = Detector().segments(mono, RATE)
+    if not speech:
+        source.problem, source.detail = "no_speech", "voice activity hears no speech in it: nothing to transcribe"
+        return [source]
+    pieces, too_long = alignment.group(speech, [""] * len(speech), settings.max_clip_seconds, min_seconds=0.0)
+    heard = Recogniser(settings.recogniser, settings.language, settings.batch_size).transcribe(
+        [mono[int(c.start * RATE): int(c.end * RATE)] for c in pieces])  # fmt: skip
+    path, row, _ = parse_audio_ref(entry.audio)
+    listener, encoder = preprocess.listeners(edges, voices)
+    made, low = [], 0
+    by = f"transcribed by {settings.recogniser}"
+    plural = lambda n, what: f"{n} {what}" + ("" if n == 1 else "es" if what.endswith("h") else "s")  # noqa: E731
+    for k, (piece, said) in enumerate(zip(pieces, heard)):
+        span = (round(piece.start, 3), round(piece.end, 3))
+        ref, name = audio_ref(path, row, span), _name(entry, k)
+        if said.confidence < settings.min_confidence or not said.text:
+            low += 1
+            made.append(ClipRecord(name=name, file=ref, problem="low_confidence", audio=ref, transcript=f"{ref}: {by}",
+                                   speaker=entry.speaker, given=said.text, confidence=said.confidence,
+                                   detail=f"the recogniser's confidence {said.confidence:.2f} < "
+                                          f"{settings.min_confidence:g}: {said.text[:60]!r}"))  # fmt: skip
+            continue
+        clip = Entry(name=name, audio=ref, transcript=f"{ref}: {by}", text=said.text, speaker=entry.speaker)
+        record = preprocess.process_entry(clip, input_dir, wav_dir, options, listener=listener, encoder=encoder,
+                                          decoded=audio.cut(decoded, span))  # fmt: skip
+        record.confidence = said.confidence
+        made.append(record)
+    for _, _, detail in too_long:
+        log.info("%s: a stretch of speech left out: %s", entry.audio, detail)
+    clips = len(pieces) - low
+    source.problem = CUT_INTO_CLIPS if clips else "low_confidence"
+    source.detail = (f"no text: {plural(clips, 'clip')} {by} (confidence >= {settings.min_confidence:g}) of "
+                     f"{plural(len(pieces), 'piece')} of speech" + (f"; {low} less sure left out" if low else "")
+                     + (f"; {plural(len(too_long), 'stretch')} over {settings.max_clip_seconds:g} s without a "
+                        "pause not transcribed" if too_long else ""))  # fmt: skip
+    return [source] + made
+
+
+def uses_recogniser(manifest: str) -> bool:
+    """Whether a segment_recording job transcribes (its recording has no text): it runs a
+    model, on a GPU where there is one."""
+    (entry,) = jobunits.read_manifest(manifest)
+    return entry.text is None and entry.transcript is None
 
 
 def _sentences_of(entry: Entry, first: int, end: int) -> str:
