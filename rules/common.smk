@@ -92,6 +92,8 @@ try:
                 "split": config["input_split"],
                 # an hf://datasets/ input missing from the cache: fetched, except in a dry run
                 "fetch": not workflow.output_settings.dryrun,
+                # recordings without a transcript are to be transcribed, not missing_transcript
+                "transcribe": TRANSCRIBE,
             },
         )
         # the layout is known before anything is decoded: said at every start, dry runs too

@@ -124,3 +124,18 @@ def test_the_workflow_transcribes_only_when_asked(hf_home, podcast, tmp_path):
     quality = {row["file"]: row for row in dataset.read_tsv(str(data / "quality.tsv"))}
     assert quality["podcast.wav"]["reason"].startswith("missing_transcript: ")
     assert not any(f.startswith("podcast.wav#") for f in quality)
+
+
+def test_a_folder_of_recordings_alone_is_planned_only_when_asked(podcast, tmp_path):
+    """A podcast folder (no text at all) matches no layout, unless its recordings are to be
+    transcribed: then it is the pairs layout, every recording missing_transcript until its unit
+    marks it untranscribed."""
+    from f5flow.planning import jobunits, layouts
+
+    folder, _ = podcast
+    with pytest.raises(layouts.InputDirError, match="matches no layout"):
+        jobunits.plan(str(folder), "auto", 2000, 1, str(tmp_path / "units"))
+    plan = jobunits.plan(str(folder), "auto", 2000, 1, str(tmp_path / "units"), {"transcribe": True})
+    assert plan.layout.startswith("pairs") and plan.found == "1 recordings, 0 transcripts"
+    (entry,) = jobunits.read_manifest(str(tmp_path / "units" / f"{plan.units[0]}.json"))
+    assert (entry.audio, entry.problem) == ("podcast.wav", "missing_transcript")

@@ -232,7 +232,8 @@ def plan(input_dir: str, layout: str, shard_size: int, min_units: int, folder: s
     read = layouts.read_folder(input_dir, layout, options)  # (messages name it as configured)
     with no_cycle_collection():
         if read.entries is None:
-            return _plan_pairs(read, shard_size, min_units, folder, settings, known, input_dir) or planned
+            return _plan_pairs(read, shard_size, min_units, folder, settings, known, input_dir,
+                               options.get("transcribe", False)) or planned  # fmt: skip
         # a table or manifests: their rows are read at each start, so there is no state to keep
         _remove(state_file)
         units = assign_units(listing.named_and_sorted(read.entries + read.problems), shard_size, min_units, read.root)
@@ -250,7 +251,8 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def _plan_pairs(read, shard_size: int, min_units: int, folder: str, settings: str, known: str, input_dir: str):
+def _plan_pairs(read, shard_size: int, min_units: int, folder: str, settings: str, known: str, input_dir: str,
+                transcribe: bool = False):  # fmt: skip
     """plan() in a pairs layout; None when the folder is in the `known` state.
 
     The parent process only lists: forked processes stat the files and hash each file's unit
@@ -271,7 +273,7 @@ def _plan_pairs(read, shard_size: int, min_units: int, folder: str, settings: st
     keys = b"".join(part[-2] for part in scanned)
     kinds = b"".join(part[-1] for part in scanned)
     recordings, transcripts, pairs = _count_pairs(keys, kinds)
-    if not pairs:
+    if not pairs and not (transcribe and recordings):
         # nothing to decode: stop before the units do, naming what was found
         raise layouts.no_layout(
             input_dir,

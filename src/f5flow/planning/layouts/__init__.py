@@ -19,7 +19,7 @@ from ... import hub
 from .. import listing
 from ...records import Entry, no_cycle_collection
 from . import commonvoice, huggingface, kaldi, manifest, table
-from .rows import Folder, Found, InputDirError, first_line
+from .rows import Folder, Found, InputDirError, first_line, is_audio
 
 
 class Layout(NamedTuple):
@@ -145,7 +145,9 @@ def resolve(input_dir: str, fetch_missing: bool = False) -> tuple[str, str | Non
 
 def read_folder(input_dir: str, layout: str = "auto", options: dict | None = None) -> Listing:
     """List the input and decide its layout; in a row layout, read the rows (no audio opened).
-    options: text_column, split, and fetch (whether an hf:// dataset may be downloaded)."""
+    options: text_column, split, fetch (whether an hf:// dataset may be downloaded), and
+    transcribe (recordings without a transcript are to be transcribed: a folder of recordings
+    alone is the pairs layout)."""
     with no_cycle_collection():
         return _read_folder(input_dir, layout, options or {})
 
@@ -166,6 +168,8 @@ def _read_folder(input_dir: str, layout: str, options: dict) -> Listing:
                 f"config key input_layout: {input_dir} holds both a {rows[0].name} and a "
                 f"{rows[1].name} layout: set input_layout to one of them"
             )
+        if not matched and options.get("transcribe") and any(is_audio(f) for f in files):
+            matched = [BY_NAME["pairs"]]  # recordings alone, to be transcribed (segmentation.untranscribed)
         if not matched:
             what = "a file of no known layout" if target else _found_summary(files)
             raise no_layout(input_dir, what + _table_hint(folder))
