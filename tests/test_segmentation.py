@@ -5,6 +5,7 @@ and the workflow around it (dry run, a re-cut after one text's edit, the off swi
 import os
 import shutil
 
+import numpy as np
 import pytest
 import soundfile
 
@@ -201,3 +202,20 @@ def test_the_workflow_cuts_long_recordings_in_jobs_of_their_own(chapters, tmp_pa
     quality = {row["file"]: row for row in dataset.read_tsv(str(data / "quality.tsv"))}
     assert quality["chapter01.wav"]["reason"].startswith("too_long: ")
     assert not any("#t=" in f for f in quality)
+
+
+def test_a_segment_of_a_file_is_cut_in_the_files_own_seconds(chapters, tmp_path):
+    """A long utterance that is itself a stretch of a file (a Kaldi `segments` line, FILE#t=S,E):
+    its clips' references are in seconds of the file, not of the stretch."""
+    folder, truth = chapters
+    audio, rate = soundfile.read(folder / "chapter01.wav", dtype="float32")
+    lead = 0.003 * np.random.default_rng(1).standard_normal(10 * rate).astype(np.float32)
+    soundfile.write(tmp_path / "session.wav", np.concatenate([lead, audio]), rate, subtype="PCM_16")
+    end = 10 + len(audio) / rate
+    utterance = Entry(name="utt1", audio=f"session.wav#t=10,{end:.3f}", transcript="text:1", text=" ".join(TEXTS))
+    made = segmentation.cut(utterance, str(tmp_path), str(tmp_path / "wavs"), segmentation.Settings(), voices=False)
+    assert made[0].problem == records.CUT_INTO_CLIPS and len(made) > 2
+    for clip in made[1:]:
+        path, _, (start, _) = parse_audio_ref(clip.audio)
+        first = int(clip.name.rsplit("_", 1)[1]) - 1
+        assert path == "session.wav" and abs(start - (10 + truth[first][0])) <= 0.3, clip.audio

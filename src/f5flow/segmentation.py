@@ -191,13 +191,13 @@ def cut(entry: Entry, input_dir: str, wav_dir: str, settings: Settings,
     made_records = []
     for clip in clips:
         span = (clip.start, clip.end)
-        clip_entry = Entry(name=_name(entry, clip.sentences[0]), audio=audio_ref(path, row, span),
+        clip_entry = Entry(name=_name(entry, clip.sentences[0]), audio=_ref(entry, span),
                            transcript=_sentences_of(entry, *clip.sentences), text=clip.text,
                            speaker=entry.speaker)  # fmt: skip
         made_records.append(preprocess.process_entry(clip_entry, input_dir, wav_dir, options, listener=listener,
                                                      encoder=encoder, decoded=audio.cut(decoded, span)))  # fmt: skip
     for i, (reason, detail) in sorted(left.items()):
-        ref = audio_ref(path, row, found.spans[i])
+        ref = _ref(entry, found.spans[i])
         made_records.append(ClipRecord(name=_name(entry, i), file=ref, problem=reason, detail=detail, audio=ref,
                                        transcript=_sentences_of(entry, i, i + 1), speaker=entry.speaker, given=given[i],
                                        text=spoken[i]))  # fmt: skip
@@ -227,14 +227,13 @@ def _transcribed(entry: Entry, decoded: audio.Decoded, source: ClipRecord, input
     pieces, too_long = alignment.group(speech, [""] * len(speech), settings.max_clip_seconds, min_seconds=0.0)
     heard = Recogniser(settings.recogniser, settings.language, settings.batch_size).transcribe(
         [mono[int(c.start * RATE): int(c.end * RATE)] for c in pieces])  # fmt: skip
-    path, row, _ = parse_audio_ref(entry.audio)
     listener, encoder = preprocess.listeners(edges, voices)
     made, low = [], 0
     by = f"transcribed by {settings.recogniser}"
     plural = lambda n, what: f"{n} {what}" + ("" if n == 1 else "es" if what.endswith("h") else "s")  # noqa: E731
     for k, (piece, said) in enumerate(zip(pieces, heard)):
         span = (round(piece.start, 3), round(piece.end, 3))
-        ref, name = audio_ref(path, row, span), _name(entry, k)
+        ref, name = _ref(entry, span), _name(entry, k)
         if said.confidence < settings.min_confidence or not said.text:
             low += 1
             made.append(ClipRecord(name=name, file=ref, problem="low_confidence", audio=ref, transcript=f"{ref}: {by}",
@@ -263,6 +262,14 @@ def uses_recogniser(manifest: str) -> bool:
     model, on a GPU where there is one."""
     (entry,) = jobunits.read_manifest(manifest)
     return entry.text is None and entry.transcript is None
+
+
+def _ref(entry: Entry, span: tuple[float, float]) -> str:
+    """The audio reference of a stretch of an entry's recording (span in seconds of what was
+    decoded: where the entry is itself a segment, `FILE#t=S,E`, of the file from S on)."""
+    path, row, own = parse_audio_ref(entry.audio)
+    at = own[0] if own else 0.0
+    return audio_ref(path, row, (round(span[0] + at, 3), round(span[1] + at, 3)))
 
 
 def _sentences_of(entry: Entry, first: int, end: int) -> str:
