@@ -103,6 +103,9 @@ try:
         # listing a million files once more.
         PLAN = jobunits.read_plan(UNIT_MANIFESTS)
     UNITS, LAYOUT = PLAN.units, PLAN.layout
+    if TRANSCRIBE and workflow.is_main_process:
+        # the recogniser that would fail after stage 0 (offline, not cached) fails now
+        hub.check_model(config["segmentation"]["recogniser"], "segmentation.recogniser")
     PRETRAINED_VOCAB_SHA256 = vocabulary.fingerprint(config["pretrained_vocab"])
     BACKBONE, ARCH = model.architecture(
         config["finetune"]["exp_name"], config["model"]["backbone"], config["model"]["arch"]

@@ -139,3 +139,19 @@ def test_a_folder_of_recordings_alone_is_planned_only_when_asked(podcast, tmp_pa
     assert plan.layout.startswith("pairs") and plan.found == "1 recordings, 0 transcripts"
     (entry,) = jobunits.read_manifest(str(tmp_path / "units" / f"{plan.units[0]}.json"))
     assert (entry.audio, entry.problem) == ("podcast.wav", "missing_transcript")
+
+
+def test_a_recogniser_that_cannot_be_had_stops_the_run_at_start(podcast, tmp_path):
+    """Offline and not in the cache: the dry run says so, naming the key and the command, before
+    stage 0 (not in the first transcribing job, minutes later)."""
+    folder, _ = podcast
+    config = tmp_path / "config.yaml"
+    config.write_text("segmentation: {untranscribed: transcribe, recogniser: 'hf://nobody/no-whisper'}\n")
+    env = {"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    proc = snakemake(tmp_path, "-n", check=False, configfile=[DEMO_CONFIG, config], env=env,
+                     input_dir=folder, dataset_name="pod")  # fmt: skip
+    said = proc.stdout + proc.stderr
+    assert proc.returncode != 0, said
+    assert "config key segmentation.recogniser: hf://nobody/no-whisper is not in the Hugging Face cache" in said
+    assert "HF_HUB_OFFLINE is set" in said and "hf download nobody/no-whisper" in said
+    assert "rule resample_unit" not in said

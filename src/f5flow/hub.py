@@ -148,6 +148,31 @@ def dataset_folder(spec: str, fetch_missing: bool) -> str:
 MODEL_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
 
 
+def check_model(spec: str, key: str, timeout: float = 5) -> None:
+    """A model model_folder will need (at start-up, dry runs too): a folder that exists, or an
+    hf://OWNER/NAME that is in the cache or that the hub answers for now."""
+    if not is_hub(spec):
+        if not os.path.isdir(spec):
+            raise HubError(f"config key {key}: {spec!r} is neither hf://OWNER/NAME nor a folder")
+        return
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    repo_id = spec[len(HF_SCHEME):].strip("/")
+    if repo_id.count("/") != 1:
+        raise HubError(f"config key {key}: {spec!r}: expected hf://OWNER/NAME")
+    try:
+        snapshot_download(repo_id, local_files_only=True)
+        return
+    except LocalEntryNotFoundError:
+        pass
+    why = unreachable(f"{spec}/config.json", timeout)
+    if why:
+        raise HubError(f"config key {key}: {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
+                       f"and {why}: fetch it where there is network with `hf download {repo_id}` into the "
+                       f"cache this run uses (HF_HOME), or set {key} to a local folder")  # fmt: skip
+
+
 def model_folder(spec: str, key: str) -> str:
     """The local folder of a model named `hf://OWNER/NAME` (or a local folder as it is): its
     snapshot in the Hugging Face cache, fetched (MODEL_PATTERNS only) when missing and online.

@@ -20,7 +20,7 @@ from .records import UNTRANSCRIBED, ClipRecord, Entry, SourceAudio, parse_audio_
 log = logging.getLogger(__name__)
 
 
-def _decode(ref: str, input_dir: str, embedded, max_seconds: float = audio.MAX_DECODE_SECONDS) -> audio.Decoded:
+def decode(ref: str, input_dir: str, embedded, max_seconds: float = audio.MAX_DECODE_SECONDS) -> audio.Decoded:
     """Decode an audio reference (records.audio_ref): a file, a segment of one, or a dataset
     row's embedded recording (its path where the row holds no bytes), or a segment of that."""
     path, row, span = parse_audio_ref(ref)
@@ -89,7 +89,7 @@ def process_entry(
     try:
         wav_path = os.path.join(wav_dir, wav_file_name(entry.name))
         if decoded is None:
-            decoded = _decode(entry.audio, input_dir, embedded)
+            decoded = decode(entry.audio, input_dir, embedded)
         _audio(record, decoded, wav_path, listener, encoder)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))

@@ -121,15 +121,16 @@ def plan(table: str, units: str, folder: str, write: bool = True) -> list[str]:
 
 def _sentences(raw: str, options: text.TextOptions) -> tuple[list[str], list[str]]:
     """The text's sentences as given and as rendered (canonical); a piece with nothing to say
-    (a lone "…") joins the sentence before it."""
+    (a lone "…") joins the sentence before it (or, before the first, is dropped)."""
     given, spoken = [], []
     for sentence in alignment.sentences(raw):
         try:
             canonical = text.canonical(sentence, options)
         except text.TranscriptError:
             canonical = ""
-        if not any(c.isalnum() for c in canonical) and given:
-            given[-1] += " " + sentence
+        if not any(c.isalnum() for c in canonical):
+            if given:
+                given[-1] += " " + sentence
             continue
         given.append(sentence)
         spoken.append(canonical)
@@ -153,7 +154,7 @@ def cut(entry: Entry, input_dir: str, wav_dir: str, settings: Settings,
         embedded = EmbeddedAudio()
     untranscribed = entry.text is None and entry.transcript is None
     try:
-        decoded = preprocess._decode(entry.audio, input_dir, embedded, max_seconds=math.inf)
+        decoded = preprocess.decode(entry.audio, input_dir, embedded, max_seconds=math.inf)
         raw = "" if untranscribed else entry.text
         if raw is None:
             raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
