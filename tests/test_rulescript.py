@@ -63,4 +63,4 @@ def test_every_rule_has_its_script_named_after_it():
     rules = REPO / "rules"
     text = "\n".join(p.read_text() for p in rules.glob("*.smk"))
     for script in (REPO / "scripts").glob("*.py"):
-        assert f"rule {script.stem}:" in text, f"scripts/{script.name} is named after no rule"
+        assert re.search(rf"^(rule|checkpoint) {script.stem}:", text, re.M), f"scripts/{script.name} is named after no rule"
