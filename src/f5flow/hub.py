@@ -148,54 +148,66 @@ def dataset_folder(spec: str, fetch_missing: bool) -> str:
 MODEL_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
 
 
-def check_model(spec: str, key: str, timeout: float = 5) -> None:
-    """A model model_folder will need (at start-up, dry runs too): a folder that exists, or an
-    hf://OWNER/NAME that is in the cache or that the hub answers for now."""
+def _model_repo(spec: str, key: str) -> str | None:
+    """The repo id of an hf://OWNER/NAME model, or None for a local folder (which must exist)."""
     if not is_hub(spec):
         if not os.path.isdir(spec):
             raise HubError(f"config key {key}: {spec!r} is neither hf://OWNER/NAME nor a folder")
-        return
-    from huggingface_hub import constants, snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
+        return None
     repo_id = spec[len(HF_SCHEME):].strip("/")
     if repo_id.count("/") != 1:
         raise HubError(f"config key {key}: {spec!r}: expected hf://OWNER/NAME")
+    return repo_id
+
+
+def _model_advice(repo_id: str, key: str) -> str:
+    return (f"fetch it where there is network with `hf download {repo_id}` into the Hugging Face "
+            f"cache this run uses (HF_HOME), or set {key} to a local folder")  # fmt: skip
+
+
+def _cached_model(repo_id: str) -> str | None:
+    """The model's snapshot folder in the Hugging Face cache, or None."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
     try:
-        snapshot_download(repo_id, local_files_only=True)
-        return
+        return snapshot_download(repo_id, local_files_only=True)
     except LocalEntryNotFoundError:
-        pass
+        return None
+
+
+def check_model(spec: str, key: str, timeout: float = 5) -> None:
+    """A model model_folder will need (at start-up, dry runs too): a folder that exists, or an
+    hf://OWNER/NAME that is in the cache or that the hub answers for now."""
+    from huggingface_hub import constants
+
+    repo_id = _model_repo(spec, key)
+    if repo_id is None or _cached_model(repo_id):
+        return
     why = unreachable(f"{spec}/config.json", timeout)
     if why:
         raise HubError(f"config key {key}: {spec} is not in the Hugging Face cache ({constants.HF_HUB_CACHE}) "
-                       f"and {why}: fetch it where there is network with `hf download {repo_id}` into the "
-                       f"cache this run uses (HF_HOME), or set {key} to a local folder")  # fmt: skip
+                       f"and {why}: {_model_advice(repo_id, key)}")  # fmt: skip
 
 
 def model_folder(spec: str, key: str) -> str:
     """The local folder of a model named `hf://OWNER/NAME` (or a local folder as it is): its
     snapshot in the Hugging Face cache, fetched (MODEL_PATTERNS only) when missing and online.
     `key`: the config key that names it, for the message."""
-    if not is_hub(spec):
-        if not os.path.isdir(spec):
-            raise HubError(f"config key {key}: {spec!r} is neither hf://OWNER/NAME nor a folder")
-        return os.path.abspath(spec)
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
-    repo_id = spec[len(HF_SCHEME):].strip("/")
-    if repo_id.count("/") != 1:
-        raise HubError(f"config key {key}: {spec!r}: expected hf://OWNER/NAME")
-    advice = (f"fetch it where there is network with `hf download {repo_id}` into the Hugging Face "
-              f"cache this run uses (HF_HOME), or set {key} to a local folder")  # fmt: skip
-    try:
-        return snapshot_download(repo_id, local_files_only=True)
-    except LocalEntryNotFoundError:
-        if constants.HF_HUB_OFFLINE:
-            raise HubError(f"config key {key}: {spec} is not in the Hugging Face cache "
-                           f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set: {advice}") from None  # fmt: skip
+    repo_id = _model_repo(spec, key)
+    if repo_id is None:
+        return os.path.abspath(spec)
+    found = _cached_model(repo_id)
+    if found:
+        return found
+    if constants.HF_HUB_OFFLINE:
+        raise HubError(f"config key {key}: {spec} is not in the Hugging Face cache "
+                       f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set: {_model_advice(repo_id, key)}")  # fmt: skip
     try:
         return snapshot_download(repo_id, allow_patterns=MODEL_PATTERNS)
     except (HfHubHTTPError, LocalEntryNotFoundError, OSError) as err:
-        raise HubError(f"config key {key}: cannot fetch {spec} ({type(err).__name__}): {advice}") from None
+        raise HubError(f"config key {key}: cannot fetch {spec} ({type(err).__name__}): "
+                       f"{_model_advice(repo_id, key)}") from None

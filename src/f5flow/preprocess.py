@@ -84,8 +84,6 @@ def process_entry(
     if entry.problem and not untranscribed:
         return record
     problems: list[tuple[str, str, str]] = []  # (file at fault, reason, detail)
-    if untranscribed:
-        problems.append((entry.audio, UNTRANSCRIBED, "no transcript: a segment_recording job transcribes it"))
     try:
         wav_path = os.path.join(wav_dir, wav_file_name(entry.name))
         if decoded is None:
@@ -93,10 +91,11 @@ def process_entry(
         _audio(record, decoded, wav_path, listener, encoder)
     except audio.AudioError as err:
         problems.append((entry.audio, err.reason, err.detail))
+    if untranscribed:  # (after an audio problem, which is said first: never transcribed)
+        problems.append((entry.audio, UNTRANSCRIBED, "no transcript: a segment_recording job transcribes it"))
+        return _with_problems(record, problems)
     try:
         raw = entry.text
-        if untranscribed:
-            raise text.TranscriptError(UNTRANSCRIBED, "")  # (said above, after the audio's problems)
         if raw is None:
             raw = text.read_transcript(os.path.join(input_dir, entry.transcript))
         record.given = raw.strip()  # kept where canonicalisation fails or changes it (review page)
@@ -108,10 +107,13 @@ def process_entry(
         record.digits = text.has_digits(record.text)
         record.lost = text.lost_letters(raw, record.text)
     except text.TranscriptError as err:
-        if not untranscribed:
-            problems.append((entry.transcript, err.reason, err.detail))
+        problems.append((entry.transcript, err.reason, err.detail))
+    return _with_problems(record, problems)
+
+
+def _with_problems(record: ClipRecord, problems: list[tuple[str, str, str]]) -> ClipRecord:
+    """The record with its first problem (file at fault, reason, detail), where it has one."""
     if problems:
-        problems.sort(key=lambda p: p[1] == UNTRANSCRIBED)  # an audio problem first: never transcribed
         record.file, record.problem, record.detail = problems[0]
         log.info("%s: %s (%s)", *problems[0])
     return record
